@@ -1,0 +1,5 @@
+"""Entry point for `python -m yurt`."""
+
+from yurt.cli.main import main
+
+raise SystemExit(main())
