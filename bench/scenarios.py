@@ -1,0 +1,218 @@
+"""Registry of benchmark scenarios: each one says, as data, what yurt, uv and pip/python run.
+
+Adding a scenario is one decorated function in this module. It receives a
+BenchContext (paths of the tools, a scratch workspace, bench-owned caches) and
+returns a harness.Scenario. For example, a later warm-cache install could read:
+
+    @register("install-warm", "install bench/data/small.txt into a fresh venv, caches already filled")
+    def install_warm(context: BenchContext) -> Scenario:
+        requirements = str(context.data_file("small.txt"))
+
+        def command(tool: str, install: tuple[str, ...], env: dict[str, str]) -> Command:
+            target = context.scratch("install-warm", tool, "venv")
+            argv = (*install, "-r", requirements)
+            make_venv = (context.python, "-m", "venv", "--without-pip", "--clear", str(target))
+            return Command(
+                argv=argv,
+                env={**env, "VIRTUAL_ENV": str(target)},
+                cwd=str(context.workspace),
+                # An untimed empty venv before each run, so only the install is measured.
+                prepare=make_venv,
+                # One untimed install fills the cache before the warmup rounds.
+                setup=(make_venv, argv),
+                teardown=remove_tree(target),
+            )
+
+        python_of = lambda tool: str(context.scratch("install-warm", tool, "venv", "bin", "python"))
+        return Scenario(
+            name="install-warm",
+            description="...",
+            commands={
+                "yurt": command("yurt", (*context.yurt.argv, "pip", "install"), context.yurt_env()),
+                "uv": command("uv", (context.uv, "pip", "install"), context.uv_env()),
+                "pip": command("pip", (context.pip, "--python", python_of("pip"), "install"), context.pip_env()),
+                BASELINE_TOOL: interpreter_baseline(context),
+            },
+            baselines=frozenset({BASELINE_TOOL}),
+        )
+
+Planned, in this same shape:
+  install-cold     every run starts with empty yurt/uv/pip caches (prepare wipes them)
+  install-warm     caches filled by an untimed setup run; fresh target venv each run
+  install-noop     the requirements are already installed; measures the "nothing to do" check
+  install-xdev     caches on /dev/shm, venv on disk: no hardlinks possible, copies only
+                   (BenchContext.cache_root lets a scenario put its caches elsewhere)
+  install-compile  as install-warm plus bytecode compilation (--compile / --compile-bytecode)
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from bench.harness import Command, Scenario
+from bench.tools import BENCH_DIRECTORY, ToolVenv, YurtCommand
+
+
+@dataclass(frozen=True)
+class BenchContext:
+    """What a scenario builder may use: the programs under test and bench-owned directories."""
+
+    python: str
+    tool_venv: ToolVenv
+    yurt: YurtCommand
+    # Scratch space for this invocation; removed at the end unless kept.
+    workspace: Path
+    # Parent of the bench-owned caches; separate so a scenario can put them on another filesystem.
+    cache_root: Path
+
+    @property
+    def uv(self) -> str:
+        return str(self.tool_venv.uv)
+
+    @property
+    def pip(self) -> str:
+        return str(self.tool_venv.pip)
+
+    @property
+    def yurt_cache(self) -> Path:
+        return self.cache_root / "yurt"
+
+    @property
+    def uv_cache(self) -> Path:
+        return self.cache_root / "uv"
+
+    @property
+    def pip_cache(self) -> Path:
+        return self.cache_root / "pip"
+
+    def scratch(self, *parts: str) -> Path:
+        """Return a path inside the workspace whose parent directory exists."""
+        path = self.workspace.joinpath(*parts)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def data_file(self, name: str) -> Path:
+        """Return a file shipped in bench/data (requirements files for install scenarios)."""
+        return BENCH_DIRECTORY / "data" / name
+
+    def yurt_env(self) -> dict[str, str]:
+        return {**self.yurt.env, "YURT_CACHE_DIR": str(self.yurt_cache)}
+
+    def uv_env(self) -> dict[str, str]:
+        return {
+            "UV_CACHE_DIR": str(self.uv_cache),
+            # Pin uv to the very interpreter the others use, so it neither
+            # searches PATH/pyenv for one nor tries to download one.
+            "UV_PYTHON": self.python,
+            "UV_PYTHON_DOWNLOADS": "never",
+            # A uv.toml or pyproject.toml on this machine must not change what is measured.
+            "UV_NO_CONFIG": "1",
+        }
+
+    def pip_env(self) -> dict[str, str]:
+        # The harness's base environment already sets PIP_CONFIG_FILE=/dev/null
+        # and drops every other PIP_* variable; only the cache is chosen here.
+        return {"PIP_CACHE_DIR": str(self.pip_cache)}
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A scenario's name and one-line summary, and the function that builds it."""
+
+    name: str
+    summary: str
+    build: Callable[[BenchContext], Scenario]
+
+
+REGISTRY: dict[str, Registration] = {}
+
+
+def register(name: str, summary: str) -> Callable[[Callable[[BenchContext], Scenario]], Callable[[BenchContext], Scenario]]:
+    """Add the decorated builder to the registry under `name`."""
+
+    def decorator(build: Callable[[BenchContext], Scenario]) -> Callable[[BenchContext], Scenario]:
+        if name in REGISTRY:
+            raise ValueError(f"scenario {name!r} registered twice")
+        REGISTRY[name] = Registration(name=name, summary=summary, build=build)
+        build.summary = summary  # type: ignore[attr-defined]
+        return build
+
+    return decorator
+
+
+def remove_tree(path: Path) -> Callable[[], None]:
+    """Return an action that deletes a directory tree if it is there."""
+
+    def action() -> None:
+        shutil.rmtree(path, ignore_errors=True)
+        # ignore_errors would also hide a tree that could not be removed, which
+        # would silently turn a "fresh" scenario into a "re-run" one.
+        if path.exists():
+            raise RuntimeError(f"could not remove {path}")
+
+    return action
+
+
+def interpreter_baseline(context: BenchContext) -> Command:
+    """The bare interpreter start: the floor for anything written in Python."""
+    return Command(argv=(context.python, "-c", "pass"), cwd=str(context.workspace))
+
+
+BASELINE_TOOL = "python -c pass"
+
+
+def _venv_commands(context: BenchContext, scenario_name: str, uv_extra: tuple[str, ...], rerun: bool) -> dict[str, Command]:
+    workspace = str(context.workspace)
+    commands = {}
+    argvs_and_environments = {
+        "yurt": ((*context.yurt.argv, "venv"), context.yurt_env()),
+        # --python as well as UV_PYTHON, so the argv in the results says it outright.
+        "uv": ((context.uv, "venv", "--python", context.python, *uv_extra), context.uv_env()),
+        "python -m venv": ((context.python, "-m", "venv", "--without-pip"), {}),
+    }
+    for tool, (argv, environment) in argvs_and_environments.items():
+        # One directory per tool, so no tool ever finds another tool's venv.
+        directory = context.scratch(scenario_name, tool.replace(" ", "-"), "venv")
+        full_argv = (*argv, str(directory))
+        commands[tool] = Command(
+            argv=full_argv,
+            env=environment,
+            cwd=workspace,
+            # Fresh: every run starts with no venv. Re-run: one untimed run makes
+            # the venv, and every timed run then finds it there.
+            prepare=None if rerun else remove_tree(directory),
+            setup=full_argv if rerun else remove_tree(directory),
+            teardown=remove_tree(directory),
+        )
+    commands[BASELINE_TOOL] = interpreter_baseline(context)
+    return commands
+
+
+@register("venv-fresh", "create a venv (no seed packages) in a directory that does not exist yet")
+def venv_fresh(context: BenchContext) -> Scenario:
+    return Scenario(
+        name="venv-fresh",
+        description=(
+            "`yurt venv DIR` vs `uv venv --python PY DIR` vs `python -m venv --without-pip DIR`; "
+            "DIR is deleted (untimed) before every run"
+        ),
+        commands=_venv_commands(context, "venv-fresh", uv_extra=(), rerun=False),
+        baselines=frozenset({BASELINE_TOOL}),
+    )
+
+
+@register("venv-rerun", "re-run the venv command on a venv that it already made")
+def venv_rerun(context: BenchContext) -> Scenario:
+    return Scenario(
+        name="venv-rerun",
+        description=(
+            "same commands run again on an existing venv; uv needs --allow-existing "
+            "(it refuses an existing venv without it), yurt keeps an intact venv, "
+            "python -m venv rewrites it"
+        ),
+        commands=_venv_commands(context, "venv-rerun", uv_extra=("--allow-existing",), rerun=True),
+        baselines=frozenset({BASELINE_TOOL}),
+    )
