@@ -1,0 +1,1 @@
+"""The command line: parsing, dispatch and everything that prints."""

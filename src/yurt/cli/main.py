@@ -1,0 +1,76 @@
+"""`yurt`: parse the command line, load settings, run one command, turn failures into exit codes."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    from yurt.cli.output import Output
+    from yurt.errors import YurtError
+
+    arguments_list = sys.argv[1:] if argv is None else list(argv)
+    output = Output(color=False)
+    verbose = False
+    temporary_cache = None
+    try:
+        from yurt.cli.parser import COMMAND_MODULES, build_parser, find_subparser
+
+        parser = build_parser()
+        arguments = parser.parse_args(arguments_list)
+        if arguments.version:
+            from yurt import __version__
+
+            sys.stdout.write(f"yurt {__version__}\n")
+            return 0
+        if arguments.command in (None, "help"):
+            topic = getattr(arguments, "topic", None) or []
+            find_subparser(parser, topic).print_help(sys.stdout)
+            return 0
+
+        from pathlib import Path
+
+        from yurt import log
+        from yurt.settings import load_settings, with_values
+
+        flags = vars(arguments)
+        if flags.get("cache_dir") is not None:
+            flags["cache_dir"] = Path(flags["cache_dir"]).expanduser()
+        settings = load_settings(flags)
+        verbose = settings.verbosity > 0
+        log.configure(settings.verbosity)
+        output = Output(color=settings.color, quiet=settings.quiet)
+        log.debug("settings: %s", settings)
+        if settings.no_cache:
+            import tempfile
+
+            temporary_cache = tempfile.mkdtemp(prefix="yurt-cache-")
+            settings = with_values(settings, cache_dir=Path(temporary_cache))
+        import importlib
+
+        module = importlib.import_module(COMMAND_MODULES[arguments.command])
+        return module.run(arguments, settings, output)
+    except YurtError as error:
+        output.error(error.message, error.hints)
+        return error.exit_code
+    except KeyboardInterrupt:
+        output.error("interrupted")
+        return 130
+    except BrokenPipeError:
+        # A closed pipe (`yurt pip freeze | head`) is the reader's choice, not a failure.
+        return 0
+    except Exception as error:  # noqa: BLE001 - the last line of defence turns bugs into exit 2
+        if verbose:
+            import traceback
+
+            traceback.print_exc()
+        output.error(
+            f"yurt failed unexpectedly: {type(error).__name__}: {error}",
+            ("this is a bug in yurt; run again with `-v` for the traceback",) if not verbose else (),
+        )
+        return 2
+    finally:
+        if temporary_cache is not None:
+            import shutil
+
+            shutil.rmtree(temporary_cache, ignore_errors=True)

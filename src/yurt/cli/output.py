@@ -1,0 +1,61 @@
+"""What the user sees: status lines on stderr, data on stdout, colour only when wanted."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import TextIO
+
+RESET = "\x1b[0m"
+STYLES = {
+    "error": "\x1b[1;31m",
+    "warning": "\x1b[1;33m",
+    "hint": "\x1b[1;36m",
+    "bold": "\x1b[1m",
+    "green": "\x1b[32m",
+    "red": "\x1b[31m",
+    "dim": "\x1b[2m",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """Writes status to stderr and data to stdout; `-q` silences status, `-qq` data too."""
+
+    color: bool = False
+    quiet: int = 0
+    status_stream: TextIO = sys.stderr
+    data_stream: TextIO = sys.stdout
+
+    def style(self, text: str, name: str) -> str:
+        return f"{STYLES[name]}{text}{RESET}" if self.color else text
+
+    def status(self, line: str) -> None:
+        if self.quiet < 1:
+            self.status_stream.write(line + "\n")
+
+    def data(self, line: str) -> None:
+        if self.quiet < 2:
+            self.data_stream.write(line + "\n")
+
+    def warning(self, message: str) -> None:
+        if self.quiet < 2:
+            self.status_stream.write(f"{self.style('warning', 'warning')}: {message}\n")
+
+    def error(self, message: str, hints: tuple[str, ...] = ()) -> None:
+        # Errors are shown even with -qq: a failure must never be silent.
+        lines = [f"{self.style('error', 'error')}: {message}"]
+        for hint in hints:
+            lines.append("")
+            lines.append(f"{self.style('hint', 'hint')}: {hint}")
+        self.status_stream.write("\n".join(lines) + "\n")
+
+    def duration(self, seconds: float) -> str:
+        return self.style(format_duration(seconds), "dim")
+
+
+def format_duration(seconds: float) -> str:
+    """`3ms`, `0.42s` style, as the summary lines show it."""
+    if seconds < 1:
+        return f"{seconds * 1000:.0f}ms"
+    return f"{seconds:.2f}s"

@@ -1,0 +1,107 @@
+"""The argument parser: every command's flags, defined without importing any command."""
+
+from __future__ import annotations
+
+import argparse
+
+from yurt.errors import YurtError
+
+# Which module runs each command; imported only when that command is dispatched.
+COMMAND_MODULES = {
+    "venv": "yurt.cli.venv",
+    "cache": "yurt.cli.cache",
+}
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is a user error (exit 1) in yurt's own format."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise YurtError(message, f"see `{self.prog} --help`")
+
+
+def add_global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    """Global flags, accepted before or after the command name."""
+    default = argparse.SUPPRESS if suppress else None
+    group = parser.add_argument_group("global options")
+    group.add_argument(
+        "-v", "--verbose", dest="verbosity", action="count",
+        default=argparse.SUPPRESS if suppress else 0,
+        help="show debug logging (-vv for trace); YURT_LOG=debug does the same",
+    )
+    group.add_argument(
+        "-q", "--quiet", dest="quiet", action="count",
+        default=argparse.SUPPRESS if suppress else 0,
+        help="print less: -q hides status lines, -qq data as well",
+    )
+    group.add_argument(
+        "--color", choices=("auto", "always", "never"), default=default,
+        help="colour on stderr (default auto; honours NO_COLOR and FORCE_COLOR)",
+    )
+    group.add_argument(
+        "--cache-dir", type=str, default=default, metavar="DIR",
+        help="the cache folder [env: YURT_CACHE_DIR]",
+    )
+    group.add_argument(
+        "-n", "--no-cache", action="store_true", default=default,
+        help="use a temporary cache, removed at exit [env: YURT_NO_CACHE]",
+    )
+    group.add_argument(
+        "--offline", action="store_true", default=default,
+        help="never touch the network; answer from the cache [env: YURT_OFFLINE]",
+    )
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog="yurt",
+        description="A fast Python package installer and virtual-environment manager.",
+        epilog="Run `yurt help COMMAND` for a command's options.",
+    )
+    parser.add_argument("-V", "--version", action="store_true", help="print yurt's version")
+    add_global_options(parser, suppress=False)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        add_global_options(sub, suppress=True)
+        return sub
+
+    venv = command("venv", "Create a virtual environment, or keep an intact one already there")
+    venv.add_argument("path", nargs="?", default=".venv", metavar="PATH", help="where (default: .venv)")
+    venv.add_argument(
+        "-p", "--python", default=None,
+        help="interpreter: a path, a venv, 3.12, python3.12 or cpython3.12 [env: YURT_PYTHON]",
+    )
+    venv.add_argument("--prompt", default=None, help="the prompt shown when active ('.' for the current folder's name)")
+    venv.add_argument("--system-site-packages", action="store_true", help="see the interpreter's own site-packages")
+    venv.add_argument("--seed", action="store_true", help="install pip into the new environment")
+    venv.add_argument("-c", "--clear", action="store_true", help="remove an existing environment and start afresh")
+    venv.add_argument(
+        "--allow-existing", action="store_true",
+        help="write into an existing folder or environment without removing anything",
+    )
+    venv.add_argument(
+        "--force", action="store_true",
+        help="with --clear, also empty a folder that is not a virtual environment",
+    )
+
+    cache = command("cache", "Inspect the cache")
+    cache_commands = cache.add_subparsers(dest="cache_command", metavar="COMMAND", required=True, parser_class=Parser)
+    cache_dir = cache_commands.add_parser("dir", help="print the cache folder", description="Print the cache folder")
+    add_global_options(cache_dir, suppress=True)
+
+    help_command = command("help", "Show help for a command")
+    help_command.add_argument("topic", nargs="*", metavar="COMMAND")
+    return parser
+
+
+def find_subparser(parser: argparse.ArgumentParser, names: list[str]) -> argparse.ArgumentParser:
+    """The parser for `yurt help venv` or `yurt help cache dir`."""
+    current = parser
+    for name in names:
+        actions = [action for action in current._actions if isinstance(action, argparse._SubParsersAction)]
+        if not actions or name not in actions[0].choices:
+            raise YurtError(f"unknown command {' '.join(names)!r}", "run `yurt help` for the list of commands")
+        current = actions[0].choices[name]
+    return current

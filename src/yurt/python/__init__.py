@@ -1,0 +1,1 @@
+"""Find Python interpreters and describe each one once."""

@@ -1,0 +1,137 @@
+"""An interpreter's facts, probed once in a subprocess and cached by path, size and mtime."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from yurt import log
+from yurt.cache import INTERPRETERS, Cache
+from yurt.errors import YurtError
+from yurt.fs import atomic_write
+
+PROBE_SCRIPT = Path(__file__).with_name("probe_script.py")
+IMPLEMENTATION_NAMES = {"cpython": "CPython", "pypy": "PyPy", "graalpy": "GraalPy"}
+
+
+@dataclass(frozen=True, slots=True)
+class Interpreter:
+    """What yurt knows about one Python executable."""
+
+    executable: Path
+    base_executable: Path
+    prefix: Path
+    base_prefix: Path
+    version: tuple[int, int, int]
+    release_level: str
+    implementation: str
+    markers: Mapping[str, str]
+    paths: Mapping[str, str]
+    venv_scheme: Mapping[str, str]
+    platform: str
+    libc: str | None
+    pointer_bits: int
+    soabi: str | None
+    externally_managed: bool
+
+    @property
+    def version_text(self) -> str:
+        return self.markers["python_full_version"]
+
+    @property
+    def implementation_display(self) -> str:
+        return IMPLEMENTATION_NAMES.get(self.implementation, self.implementation)
+
+    @property
+    def is_virtual_environment(self) -> bool:
+        return self.prefix != self.base_prefix
+
+    def describe(self) -> str:
+        return f"{self.implementation_display} {self.version_text}"
+
+    @classmethod
+    def from_probe(cls, data: Mapping[str, object]) -> "Interpreter":
+        version = data["version"]
+        return cls(
+            executable=Path(data["executable"]),
+            base_executable=Path(data["base_executable"]),
+            prefix=Path(data["prefix"]),
+            base_prefix=Path(data["base_prefix"]),
+            version=(version[0], version[1], version[2]),
+            release_level=version[3],
+            implementation=data["implementation"],
+            markers=data["markers"],
+            paths=data["paths"],
+            venv_scheme=data["venv_scheme"],
+            platform=data["platform"],
+            libc=data["libc"],
+            pointer_bits=data["pointer_bits"],
+            soabi=data["soabi"],
+            externally_managed=data["externally_managed"],
+        )
+
+
+def is_script(path: Path) -> bool:
+    """True for a `#!` text file, such as a pyenv shim: its target can change under the same path."""
+    try:
+        with open(path, "rb") as stream:
+            return stream.read(2) == b"#!"
+    except OSError:
+        return False
+
+
+def probe(executable: Path, cache: Cache | None) -> Interpreter:
+    """Describe an interpreter, from the cache when its file is unchanged, else by running it."""
+    try:
+        status = executable.stat()
+    except OSError as error:
+        raise YurtError(f"cannot use {str(executable)!r} as a Python interpreter: {error.strerror}") from None
+    key = {"path": str(executable), "size": status.st_size, "mtime_ns": status.st_mtime_ns}
+    entry = None
+    cacheable = cache is not None and not is_script(executable)
+    if cacheable:
+        digest = hashlib.sha256(str(executable).encode()).hexdigest()[:24]
+        entry = cache.bucket(INTERPRETERS) / f"{digest}.json"
+        try:
+            record = json.loads(entry.read_bytes())
+            if record.get("key") == key:
+                log.trace("interpreter probe of %s read from %s", executable, entry)
+                return Interpreter.from_probe(record["probe"])
+        except (OSError, ValueError):
+            pass
+    data = run_probe(executable)
+    if entry is not None:
+        cache.prepare_bucket(INTERPRETERS)
+        atomic_write(entry, json.dumps({"key": key, "probe": data}).encode())
+    return Interpreter.from_probe(data)
+
+
+def run_probe(executable: Path) -> dict:
+    """Collect the facts: in this process for the running interpreter, else in a subprocess."""
+    if os.path.realpath(executable) == os.path.realpath(sys.executable) and str(executable) == sys.executable:
+        from yurt.python import probe_script
+
+        return probe_script.collect()
+    log.debug("probing interpreter %s", executable)
+    try:
+        completed = subprocess.run(
+            [str(executable), "-I", str(PROBE_SCRIPT)],
+            capture_output=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise YurtError(f"cannot run {str(executable)!r} to inspect it: {error}") from None
+    if completed.returncode != 0:
+        detail = completed.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
+        raise YurtError(f"{str(executable)!r} is not a usable Python interpreter: {detail[0]}")
+    try:
+        return json.loads(completed.stdout)
+    except ValueError:
+        raise YurtError(f"{str(executable)!r} did not answer yurt's interpreter probe") from None

@@ -1,0 +1,212 @@
+"""One typed settings object, from flags, then YURT_* variables, then configuration files."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable, Mapping
+
+from yurt.errors import ConfigurationError
+
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything a command needs to know about how the user wants it to run."""
+
+    cache_dir: Path
+    no_cache: bool = False
+    offline: bool = False
+    verbosity: int = 0
+    quiet: int = 0
+    color: bool = False
+    python: str | None = None
+    # Where each value came from, for `-v` output and error messages: field name -> source.
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """How one setting is spelled as an environment variable and a configuration key."""
+
+    name: str
+    environment_variable: str | None
+    config_key: str | None
+    parse: Callable[[str, str], object]
+
+
+def parse_bool(text: str, origin: str) -> bool:
+    word = str(text).strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ConfigurationError(
+        f"{origin} must be true or false, not {text!r}",
+        "use 1/true/yes/on or 0/false/no/off",
+    )
+
+
+def parse_path(text: str, origin: str) -> Path:
+    if not str(text).strip():
+        raise ConfigurationError(f"{origin} is empty")
+    return Path(os.path.expanduser(str(text)))
+
+
+def parse_text(text: str, origin: str) -> str:
+    return str(text)
+
+
+OPTIONS = (
+    Option("cache_dir", "YURT_CACHE_DIR", "cache-dir", parse_path),
+    Option("no_cache", "YURT_NO_CACHE", "no-cache", parse_bool),
+    Option("offline", "YURT_OFFLINE", "offline", parse_bool),
+    Option("python", "YURT_PYTHON", "python", parse_text),
+)
+
+
+def load_settings(
+    flags: Mapping[str, object],
+    environ: Mapping[str, str] | None = None,
+    working_directory: Path | None = None,
+) -> Settings:
+    """Merge flags (None means not given) over YURT_* variables over configuration files."""
+    environ = os.environ if environ is None else environ
+    working_directory = working_directory or Path.cwd()
+    values: dict[str, object] = {}
+    sources: dict[str, str] = {}
+    config = None  # read only when a setting is still open after flags and variables
+    for option in OPTIONS:
+        flag_value = flags.get(option.name)
+        if flag_value is not None and flag_value is not False:
+            values[option.name] = flag_value
+            sources[option.name] = "command line"
+            continue
+        variable = option.environment_variable
+        if variable and environ.get(variable) is not None:
+            values[option.name] = option.parse(environ[variable], variable)
+            sources[option.name] = variable
+            continue
+        if config is None:
+            config = read_configuration(working_directory, environ)
+        if option.config_key in config.values:
+            origin = f"`{option.config_key}` in {config.paths[option.config_key]}"
+            raw = config.values[option.config_key]
+            value = option.parse(raw, origin)
+            if isinstance(value, Path) and not value.is_absolute():
+                # A relative path in a file means relative to that file, not to the cwd.
+                value = config.paths[option.config_key].parent / value
+            values[option.name] = value
+            sources[option.name] = str(config.paths[option.config_key])
+    if "cache_dir" not in values:
+        values["cache_dir"] = default_cache_dir(environ)
+        sources["cache_dir"] = "default"
+    values["verbosity"] = int(flags.get("verbosity") or 0)
+    values["quiet"] = int(flags.get("quiet") or 0)
+    values["color"] = wants_color(flags.get("color"), environ)
+    return Settings(sources=sources, **values)
+
+
+def default_cache_dir(environ: Mapping[str, str]) -> Path:
+    """The platform's user cache folder plus `yurt`, as platformdirs defines it."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("yurt", appauthor=False))
+
+
+def wants_color(choice: object, environ: Mapping[str, str]) -> bool:
+    """Decide colour for stderr: the flag wins, then NO_COLOR, then FORCE_COLOR, then a TTY test."""
+    if choice == "always":
+        return True
+    if choice == "never":
+        return False
+    if environ.get("NO_COLOR"):
+        return False
+    if environ.get("FORCE_COLOR"):
+        return True
+    import sys
+
+    return sys.stderr.isatty() and environ.get("TERM") != "dumb"
+
+
+@dataclass(frozen=True, slots=True)
+class Configuration:
+    """Values read from configuration files, and the file each came from."""
+
+    values: Mapping[str, object]
+    paths: Mapping[str, Path]
+
+
+def read_configuration(working_directory: Path, environ: Mapping[str, str]) -> Configuration:
+    """Read `[tool.yurt]` or `yurt.toml` of the project, then the user's `yurt.toml` beneath it."""
+    values: dict[str, object] = {}
+    paths: dict[str, Path] = {}
+    for path, table in reversed(configuration_tables(working_directory, environ)):
+        known = {option.config_key for option in OPTIONS}
+        unknown = sorted(set(table) - known)
+        if unknown:
+            raise ConfigurationError(
+                f"unknown setting {unknown[0]!r} in {path}",
+                "known settings: " + ", ".join(sorted(key for key in known if key)),
+            )
+        for key, value in table.items():
+            values[key] = value
+            paths[key] = path
+    return Configuration(values, paths)
+
+
+def configuration_tables(working_directory: Path, environ: Mapping[str, str]) -> list[tuple[Path, dict]]:
+    """Tables found, most important first: the nearest project's, then the user's."""
+    tables = []
+    project = find_project_configuration(working_directory)
+    if project is not None:
+        tables.append(project)
+    user_file = user_config_dir(environ) / "yurt.toml"
+    if user_file.is_file():
+        tables.append((user_file, load_toml(user_file)))
+    return tables
+
+
+def find_project_configuration(working_directory: Path) -> tuple[Path, dict] | None:
+    """Walk up from the working folder to the first `yurt.toml`, or `pyproject.toml` with `[tool.yurt]`."""
+    for directory in (working_directory, *working_directory.parents):
+        candidate = directory / "yurt.toml"
+        if candidate.is_file():
+            return candidate, load_toml(candidate)
+        candidate = directory / "pyproject.toml"
+        try:
+            data = candidate.read_bytes()
+        except OSError:
+            continue
+        # Most pyproject.toml files have no yurt table: skip the TOML parse for them.
+        if b"tool.yurt" not in data:
+            continue
+        table = load_toml(candidate, data).get("tool", {}).get("yurt")
+        if isinstance(table, dict):
+            return candidate, table
+    return None
+
+
+def load_toml(path: Path, data: bytes | None = None) -> dict:
+    import tomllib
+
+    try:
+        text = (path.read_bytes() if data is None else data).decode("utf-8")
+        return tomllib.loads(text)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ConfigurationError(f"cannot read {path}: {error}") from None
+
+
+def user_config_dir(environ: Mapping[str, str]) -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("yurt", appauthor=False))
+
+
+def with_values(settings: Settings, **changes: object) -> Settings:
+    """A copy of the settings with some fields replaced (used for `--no-cache`'s temporary cache)."""
+    return replace(settings, **changes)
+

@@ -1,0 +1,1 @@
+"""Create or keep virtual environments."""
