@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 
@@ -31,15 +32,16 @@ def main(argv: list[str] | None = None) -> int:
         from pathlib import Path
 
         from yurt import log
-        from yurt.settings import load_settings, with_values
+        from yurt.settings import load_settings, wants_color, with_values
 
         flags = vars(arguments)
         if flags.get("cache_dir") is not None:
             flags["cache_dir"] = Path(flags["cache_dir"]).expanduser()
+        # Output and logging first, so that even a bad setting is reported in the chosen style.
+        verbose = bool(flags.get("verbosity"))
+        log.configure(flags.get("verbosity") or 0)
+        output = Output(color=wants_color(flags.get("color"), os.environ), quiet=flags.get("quiet") or 0)
         settings = load_settings(flags)
-        verbose = settings.verbosity > 0
-        log.configure(settings.verbosity)
-        output = Output(color=settings.color, quiet=settings.quiet)
         log.debug("settings: %s", settings)
         if settings.no_cache:
             import tempfile

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import pathlib
 import re
-import tempfile
+
+from yurt.fs import atomic_write
 
 __all__ = [
     "quote_csh",
@@ -393,36 +394,22 @@ def _fill(template: str, values: dict[str, str]) -> str:
     return re.sub(r"@([A-Z_]+)@", lambda match: values[match.group(1)], template)
 
 
-def _write_atomically(path: pathlib.Path, text: str, encoding: str) -> None:
-    """Replace path with text so a reader never sees a half-written script."""
-    # The temporary file sits in the same directory so os.replace stays a
-    # rename within one file system.
-    descriptor, temporary_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        # Encoding by hand keeps "\n" line endings on Windows too (sh and fish
-        # reject "\r"), and surrogateescape round-trips undecodable path bytes.
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(text.encode(encoding, errors="surrogateescape" if encoding == "utf-8" else "strict"))
-        # Sourced scripts need only be readable; mkstemp makes them private.
-        os.chmod(temporary_name, 0o644)
-        os.replace(temporary_name, path)
-    except BaseException:
-        try:
-            os.unlink(temporary_name)
-        except FileNotFoundError:
-            pass
-        raise
-
-
 def write_activation_scripts(
-    venv_directory: pathlib.Path, prompt: str, scripts_directory_name: str = "bin"
+    venv_directory: pathlib.Path,
+    prompt: str,
+    scripts_directory_name: str = "bin",
+    location: pathlib.Path | None = None,
 ) -> list[pathlib.Path]:
-    """Write activate, activate.fish, activate.csh and activate.ps1 into the venv's scripts directory."""
+    """Write activate, activate.fish, activate.csh and activate.ps1 into the venv's scripts directory.
+
+    `location` is where the venv will live when the scripts run (default: `venv_directory`);
+    it differs while a new venv is built in a staging folder before being renamed into place.
+    """
     # abspath rather than resolve: a venv reached through a symlink should
     # report the path the user chose.
-    venv_path = os.path.abspath(os.fspath(venv_directory))
-    scripts_directory = pathlib.Path(venv_path) / scripts_directory_name
-    scripts_path = str(scripts_directory)
+    venv_path = os.path.abspath(os.fspath(location or venv_directory))
+    scripts_directory = pathlib.Path(os.path.abspath(venv_directory)) / scripts_directory_name
+    scripts_path = os.path.join(venv_path, scripts_directory_name)
     prompt_prefix = f"({prompt}) "
     for value in (venv_path, prompt):
         if "\n" in value or "\0" in value:
@@ -479,6 +466,9 @@ def write_activation_scripts(
     written: list[pathlib.Path] = []
     for name, (template, values, encoding) in scripts.items():
         path = scripts_directory / name
-        _write_atomically(path, _fill(template, values), encoding)
+        # Encoding by hand keeps "\n" line endings on Windows too (sh and fish reject "\r"),
+        # and surrogateescape round-trips undecodable path bytes.
+        errors = "surrogateescape" if encoding == "utf-8" else "strict"
+        atomic_write(path, _fill(template, values).encode(encoding, errors=errors), mode=0o644)
         written.append(path)
     return written

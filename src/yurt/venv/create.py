@@ -239,7 +239,7 @@ def create(path: Path, interpreter: Interpreter, options: VenvOptions, final_pat
         if interpreter.pointer_bits == 64 and os.name == "posix" and interpreter.platform.startswith("linux"):
             if not os.path.lexists(path / "lib64") and (path / "lib").is_dir():
                 os.symlink("lib", path / "lib64")
-        write_activation_scripts(path, prompt, scripts.name)
+        write_activation_scripts(path, prompt, scripts.name, location=final_path)
         atomic_write_text(path / "pyvenv.cfg", pyvenv_cfg(interpreter, options, prompt))
     except OSError as error:
         raise VirtualEnvironmentError(
