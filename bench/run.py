@@ -27,8 +27,8 @@ def parse_arguments(arguments: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=2, metavar="N", help="untimed warmup rounds (default 2)")
     parser.add_argument(
         "--yurt", metavar="CMD",
-        help="command that starts yurt, split like a shell would (default: <python dir>/yurt, "
-        "else python -m yurt with PYTHONPATH=src)",
+        help="command that starts yurt, split like a shell would (default: the working tree, "
+        "installed into bench/.tools/yurt)",
     )
     parser.add_argument(
         "--python", metavar="PATH",

@@ -157,8 +157,8 @@ def remove_tree(path: Path) -> Callable[[], None]:
 
 
 def interpreter_baseline(context: BenchContext) -> Command:
-    """The bare interpreter start: the floor for anything written in Python."""
-    return Command(argv=(context.python, "-c", "pass"), cwd=str(context.workspace))
+    """The bare start of the interpreter yurt runs on: the floor for anything written in Python."""
+    return Command(argv=(context.yurt.interpreter or context.python, "-c", "pass"), cwd=str(context.workspace))
 
 
 BASELINE_TOOL = "python -c pass"

@@ -31,6 +31,8 @@ class YurtCommand:
     argv: tuple[str, ...]
     env: Mapping[str, str] = field(default_factory=dict)
     origin: str = ""
+    # The interpreter yurt runs on, when known: the honest floor for a bare-start baseline.
+    interpreter: str | None = None
 
 
 @dataclass(frozen=True)
@@ -124,22 +126,39 @@ def ensure_tool_venv(python: Path | None = None, refresh: bool = False, quiet: b
     return tool_venv
 
 
-def locate_yurt(python: Path | None = None, override: str | None = None) -> YurtCommand:
-    """Return how to run yurt: an explicit override, the installed script, or the source tree."""
+YURT_VENV = TOOLS_DIRECTORY / "yurt"
+
+
+def install_yurt(python: Path | None = None, quiet: bool = False) -> YurtCommand:
+    """Install the working tree into bench/.tools/yurt as a user would: a regular, compiled install.
+
+    An editable install, or `python -m yurt` on the source tree, would charge yurt for compiling
+    its modules on every run where PYTHONDONTWRITEBYTECODE is set (as it is on this machine);
+    pip compiles the bytecode of a regular install once, at install time.
+    """
     python = python or real_python()
+    yurt_python = YURT_VENV / "bin" / "python"
+    environment = clean_pip_environment()
+    pip = [str(yurt_python), "-m", "pip", "install", "--disable-pip-version-check", "--quiet"]
+    if not yurt_python.exists():
+        subprocess.run([str(python), "-m", "venv", str(YURT_VENV)], env=environment, check=True)
+        # yurt's dependencies and the build backend, once; the reinstall below skips the index.
+        subprocess.run([*pip, "setuptools>=64", "wheel", str(REPOSITORY_ROOT)], env=environment, check=True)
+    subprocess.run(
+        [*pip, "--no-deps", "--force-reinstall", "--no-build-isolation", str(REPOSITORY_ROOT)],
+        env=environment, check=True, stdout=subprocess.DEVNULL if quiet else None,
+    )
+    script = YURT_VENV / "bin" / "yurt"
+    return YurtCommand(
+        argv=(str(script),), origin=f"working tree installed into {YURT_VENV}", interpreter=str(yurt_python)
+    )
+
+
+def locate_yurt(python: Path | None = None, override: str | None = None) -> YurtCommand:
+    """Return how to run yurt: an explicit override, else the working tree installed for the bench."""
     if override:
         return YurtCommand(argv=tuple(shlex.split(override)), origin="--yurt override")
-    installed = python.parent / "yurt"
-    if installed.exists():
-        return YurtCommand(argv=(str(installed),), origin=f"console script {installed}")
-    # Not installed: run the working tree directly, with the real interpreter so
-    # that no shim start-up cost is charged to yurt.
-    source = REPOSITORY_ROOT / "src"
-    return YurtCommand(
-        argv=(str(python), "-m", "yurt"),
-        env={"PYTHONPATH": str(source)},
-        origin=f"python -m yurt from {source}",
-    )
+    return install_yurt(python, quiet=True)
 
 
 def command_version(argv: list[str] | tuple[str, ...], env: Mapping[str, str] | None = None) -> str:
@@ -175,7 +194,7 @@ def main(arguments: list[str] | None = None) -> int:
     """Ensure the tool venv and print what the benchmark would run."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--refresh", action="store_true", help="rebuild the tool venv with the newest uv and pip")
-    parser.add_argument("--yurt", metavar="CMD", help="command that runs yurt (default: installed script, else python -m yurt)")
+    parser.add_argument("--yurt", metavar="CMD", help="command that runs yurt (default: the working tree, installed into bench/.tools/yurt)")
     options = parser.parse_args(arguments)
     python = real_python()
     tool_venv = ensure_tool_venv(python, refresh=options.refresh)

@@ -1,11 +1,15 @@
-"""One typed settings object, from flags, then YURT_* variables, then configuration files."""
+"""One typed settings object, from flags, then YURT_* variables, then configuration files.
+
+Records on the start-up path are NamedTuples rather than dataclasses: defining a dataclass costs
+about a millisecond at import, and importing dataclasses pulls in inspect (see docs/performance.md).
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import NamedTuple
 
 from yurt.errors import ConfigurationError
 
@@ -13,23 +17,21 @@ TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
+class Settings(NamedTuple):
     """Everything a command needs to know about how the user wants it to run."""
 
     cache_dir: Path
+    # Where each value came from, for `-v` output and error messages: field name -> source.
+    sources: Mapping[str, str]
     no_cache: bool = False
     offline: bool = False
     verbosity: int = 0
     quiet: int = 0
     color: bool = False
     python: str | None = None
-    # Where each value came from, for `-v` output and error messages: field name -> source.
-    sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
-class Option:
+class Option(NamedTuple):
     """How one setting is spelled as an environment variable and a configuration key."""
 
     name: str
@@ -112,9 +114,23 @@ def load_settings(
 
 def default_cache_dir(environ: Mapping[str, str]) -> Path:
     """The platform's user cache folder plus `yurt`, as platformdirs defines it."""
+    return user_directory("cache", environ)
+
+
+def user_directory(kind: str, environ: Mapping[str, str]) -> Path:
+    """`~/.cache/yurt` or `~/.config/yurt` and their equivalents on other platforms."""
+    import sys
+
+    if sys.platform == "linux":
+        # The XDG rule platformdirs applies on Linux, without paying for its import on every start.
+        variable, fallback = {"cache": ("XDG_CACHE_HOME", ".cache"), "config": ("XDG_CONFIG_HOME", ".config")}[kind]
+        base = environ.get(variable, "").strip()
+        return Path(base if os.path.isabs(base) else os.path.expanduser(f"~/{fallback}")) / "yurt"
     import platformdirs
 
-    return Path(platformdirs.user_cache_dir("yurt", appauthor=False))
+    if kind == "cache":
+        return Path(platformdirs.user_cache_dir("yurt", appauthor=False))
+    return Path(platformdirs.user_config_dir("yurt", appauthor=False))
 
 
 def wants_color(choice: object, environ: Mapping[str, str]) -> bool:
@@ -132,8 +148,7 @@ def wants_color(choice: object, environ: Mapping[str, str]) -> bool:
     return sys.stderr.isatty() and environ.get("TERM") != "dumb"
 
 
-@dataclass(frozen=True, slots=True)
-class Configuration:
+class Configuration(NamedTuple):
     """Values read from configuration files, and the file each came from."""
 
     values: Mapping[str, object]
@@ -201,12 +216,4 @@ def load_toml(path: Path, data: bytes | None = None) -> dict:
 
 
 def user_config_dir(environ: Mapping[str, str]) -> Path:
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir("yurt", appauthor=False))
-
-
-def with_values(settings: Settings, **changes: object) -> Settings:
-    """A copy of the settings with some fields replaced (used for `--no-cache`'s temporary cache)."""
-    return replace(settings, **changes)
-
+    return user_directory("config", environ)

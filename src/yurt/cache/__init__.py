@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from yurt.fs import atomic_write
 
@@ -17,8 +17,7 @@ CACHEDIR_TAG = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Cache:
+class Cache(NamedTuple):
     """A cache root on disk; buckets are created when first written."""
 
     root: Path

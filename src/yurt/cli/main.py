@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         from pathlib import Path
 
         from yurt import log
-        from yurt.settings import load_settings, wants_color, with_values
+        from yurt.settings import load_settings, wants_color
 
         flags = vars(arguments)
         if flags.get("cache_dir") is not None:
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
             import tempfile
 
             temporary_cache = tempfile.mkdtemp(prefix="yurt-cache-")
-            settings = with_values(settings, cache_dir=Path(temporary_cache))
+            settings = settings._replace(cache_dir=Path(temporary_cache))
         import importlib
 
         module = importlib.import_module(COMMAND_MODULES[arguments.command])

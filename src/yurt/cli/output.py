@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
-from typing import TextIO
+from io import TextIOBase
 
 RESET = "\x1b[0m"
 STYLES = {
@@ -18,14 +17,17 @@ STYLES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
 class Output:
     """Writes status to stderr and data to stdout; `-q` silences status, `-qq` data too."""
 
-    color: bool = False
-    quiet: int = 0
-    status_stream: TextIO = sys.stderr
-    data_stream: TextIO = sys.stdout
+    __slots__ = ("color", "quiet", "status_stream", "data_stream")
+
+    def __init__(self, color: bool = False, quiet: int = 0,
+                 status_stream: TextIOBase | None = None, data_stream: TextIOBase | None = None) -> None:
+        self.color = color
+        self.quiet = quiet
+        self.status_stream = status_stream or sys.stderr
+        self.data_stream = data_stream or sys.stdout
 
     def style(self, text: str, name: str) -> str:
         return f"{STYLES[name]}{text}{RESET}" if self.color else text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from yurt.errors import YurtError
 
@@ -13,8 +14,31 @@ COMMAND_MODULES = {
 }
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter with the terminal width measured once.
+
+    argparse builds a formatter for every `add_argument` call and, without a width, imports
+    shutil and asks for the terminal size each time: a measurable part of yurt's start-up.
+    """
+
+    width: int | None = None
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None):
+        if HelpFormatter.width is None:
+            try:
+                columns = int(os.environ.get("COLUMNS", "")) or os.get_terminal_size(1).columns
+            except (ValueError, OSError):
+                columns = 80
+            HelpFormatter.width = max(columns - 2, 40)
+        super().__init__(prog, indent_increment, max_help_position, width or HelpFormatter.width)
+
+
 class Parser(argparse.ArgumentParser):
     """argparse, but a usage mistake is a user error (exit 1) in yurt's own format."""
+
+    def __init__(self, *arguments, **keywords):
+        keywords.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*arguments, **keywords)
 
     def error(self, message: str):  # type: ignore[override]
         raise YurtError(message, f"see `{self.prog} --help`")

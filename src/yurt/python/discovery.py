@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from yurt import log
 from yurt.cache import Cache
@@ -18,8 +18,7 @@ VERSION_REQUEST = re.compile(r"^(?:(?P<implementation>cpython|python|cp|py)[-@]?
 VERSIONED_NAME = re.compile(r"^python(\d+)\.(\d+)$")
 
 
-@dataclass(frozen=True, slots=True)
-class PythonRequest:
+class PythonRequest(NamedTuple):
     """A parsed `--python` value."""
 
     text: str

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import subprocess
 import sys
-from dataclasses import dataclass
+import zlib
 from pathlib import Path
-from typing import Mapping
+from typing import NamedTuple
+from collections.abc import Mapping
 
 from yurt import log
 from yurt.cache import INTERPRETERS, Cache
@@ -20,8 +19,7 @@ PROBE_SCRIPT = Path(__file__).with_name("probe_script.py")
 IMPLEMENTATION_NAMES = {"cpython": "CPython", "pypy": "PyPy", "graalpy": "GraalPy"}
 
 
-@dataclass(frozen=True, slots=True)
-class Interpreter:
+class Interpreter(NamedTuple):
     """What yurt knows about one Python executable."""
 
     executable: Path
@@ -96,8 +94,10 @@ def probe(executable: Path, cache: Cache | None) -> Interpreter:
     entry = None
     cacheable = cache is not None and not is_script(executable)
     if cacheable:
-        digest = hashlib.sha256(str(executable).encode()).hexdigest()[:24]
-        entry = cache.bucket(INTERPRETERS) / f"{digest}.json"
+        # A checksum, not a cryptographic hash: hashlib's import costs more than the whole lookup,
+        # and a collision only means a cache miss, since the record holds the full key.
+        digest = f"{zlib.crc32(str(executable).encode()):08x}"
+        entry = cache.bucket(INTERPRETERS) / f"{executable.name}-{digest}.json"
         try:
             record = json.loads(entry.read_bytes())
             if record.get("key") == key:
@@ -118,6 +118,8 @@ def run_probe(executable: Path) -> dict:
         from yurt.python import probe_script
 
         return probe_script.collect()
+    import subprocess
+
     log.debug("probing interpreter %s", executable)
     try:
         completed = subprocess.run(
@@ -126,7 +128,7 @@ def run_probe(executable: Path) -> dict:
             timeout=60,
             stdin=subprocess.DEVNULL,
         )
-    except (OSError, subprocess.TimeoutExpired) as error:
+    except (OSError, subprocess.SubprocessError) as error:
         raise YurtError(f"cannot run {str(executable)!r} to inspect it: {error}") from None
     if completed.returncode != 0:
         detail = completed.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import enum
 import os
-import shutil
-import subprocess
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from yurt import __version__, log
 from yurt.errors import VirtualEnvironmentError
@@ -27,8 +25,7 @@ class State(enum.Enum):
     NOT_A_VENV = "directory that is not a venv"
 
 
-@dataclass(frozen=True, slots=True)
-class VenvOptions:
+class VenvOptions(NamedTuple):
     """What the user asked `yurt venv` for."""
 
     prompt: str | None = None
@@ -39,16 +36,14 @@ class VenvOptions:
     seed: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Inspection:
+class Inspection(NamedTuple):
     """The state of an existing path, with the reason a venv there is not usable as it is."""
 
     state: State
     reason: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class VenvOutcome:
+class VenvOutcome(NamedTuple):
     """What `ensure_venv` did."""
 
     path: Path
@@ -172,6 +167,8 @@ def ensure_venv(path: Path, display: str, interpreter: Interpreter, options: Ven
 
 def clear_directory(path: Path) -> None:
     """Empty the folder but keep it: it may be a mount point that cannot be removed or renamed."""
+    import shutil
+
     for entry in path.iterdir():
         if entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry)
@@ -184,6 +181,8 @@ def create_atomically(path: Path, interpreter: Interpreter, options: VenvOptions
 
     Returns False when something appeared at the path meanwhile (a concurrent yurt).
     """
+    import shutil
+
     path = path.absolute()
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = temporary_sibling(path)
@@ -268,6 +267,8 @@ def seed_if_missing(path: Path, interpreter: Interpreter) -> bool:
     """Put pip into the venv with ensurepip, unless it is there already."""
     if has_pip(path, interpreter):
         return False
+    import subprocess
+
     python = scripts_directory(path.absolute(), interpreter) / "python"
     # pip's own configuration must not steer the seed install: yurt never reads it.
     environment = {key: value for key, value in os.environ.items() if not key.startswith("PIP_")}
