@@ -8,7 +8,24 @@ from typing import NamedTuple
 from yurt.fs import atomic_write
 
 # A bucket's version changes whenever its format does, so a new yurt never misreads old data.
+#
+# Layout (see docs/cache.md):
+#   interpreters-v1/<executable name>-<crc>.json          interpreter probes
+#   simple-v1/<index key>/<name>.msgpack                  parsed index pages + HTTP cache policy
+#   metadata-v1/<index key>/<name>/<file name>.metadata   core metadata of remote files (immutable)
+#   wheels-v1/<index key>/<name>/<wheel file name>.json   pointer: {"archive": <sha256 of the wheel>}
+#   archives-v1/<sha256 of the wheel>/                    the unzipped wheel that installs link from
+#   builds-v1/...                                         build environments and built wheels
+# <index key> names the index or find-links source (see `index_key`); <name> is normalized.
 INTERPRETERS = "interpreters-v1"
+SIMPLE = "simple-v1"
+METADATA = "metadata-v1"
+WHEELS = "wheels-v1"
+ARCHIVES = "archives-v1"
+BUILDS = "builds-v1"
+BUCKETS = (INTERPRETERS, SIMPLE, METADATA, WHEELS, ARCHIVES, BUILDS)
+# Held shared by every process that uses the cache, exclusively by `cache clean` and `cache prune`.
+LOCK_FILE = ".lock"
 
 CACHEDIR_TAG = (
     b"Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -35,3 +52,15 @@ class Cache(NamedTuple):
                 atomic_write(tag, CACHEDIR_TAG)
             path.mkdir(exist_ok=True)
         return path
+
+
+def index_key(url: str) -> str:
+    """A short, stable folder name for an index or find-links URL: its host, then a digest."""
+    import hashlib
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    # Credentials never reach a folder name; the digest keeps two paths on one host apart.
+    host = (parts.hostname or "local").replace(":", "_")
+    digest = hashlib.sha256(f"{parts.scheme}://{host}:{parts.port}{parts.path}".encode()).hexdigest()[:16]
+    return f"{host}-{digest}"
