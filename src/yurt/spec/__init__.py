@@ -1,0 +1,1 @@
+"""Package names, versions, tags and filenames, over `packaging`."""
