@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from yurt.fs import atomic_write
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from yurt.cache.lock import CacheLock
 
 # A bucket's version changes whenever its format does, so a new yurt never misreads old data.
 #
@@ -26,6 +31,7 @@ BUILDS = "builds-v1"
 BUCKETS = (INTERPRETERS, SIMPLE, METADATA, WHEELS, ARCHIVES, BUILDS)
 # Held shared by every process that uses the cache, exclusively by `cache clean` and `cache prune`.
 LOCK_FILE = ".lock"
+CACHEDIR_TAG_FILE = "CACHEDIR.TAG"
 
 CACHEDIR_TAG = (
     b"Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -52,6 +58,34 @@ class Cache(NamedTuple):
                 atomic_write(tag, CACHEDIR_TAG)
             path.mkdir(exist_ok=True)
         return path
+
+    def prepare_root(self) -> Path:
+        """The root, created with its CACHEDIR.TAG and lock file if the lock file is missing."""
+        lock = self.root / LOCK_FILE
+        # One stat on every run: the lock file is the last thing made, so its presence means done.
+        if not lock.exists():
+            self.root.mkdir(parents=True, exist_ok=True)
+            tag = self.root / CACHEDIR_TAG_FILE
+            if not tag.exists():
+                atomic_write(tag, CACHEDIR_TAG)
+            # Created in place, never by rename: a process may already be locking this very file.
+            lock.touch(exist_ok=True)
+        return self.root
+
+    def shared_lock(self, timeout: float | None = None, on_wait: Callable[[], None] | None = None) -> CacheLock:
+        """A context manager held by every command that reads or writes the cache, for its whole run.
+
+        `timeout` in seconds (None: 300); `on_wait` is called once if another process makes it wait.
+        """
+        from yurt.cache.lock import DEFAULT_TIMEOUT, shared_lock
+
+        return shared_lock(self.root, DEFAULT_TIMEOUT if timeout is None else timeout, on_wait)
+
+    def exclusive_lock(self, timeout: float | None = None, on_wait: Callable[[], None] | None = None) -> CacheLock:
+        """A context manager for `cache clean` and `cache prune`: no other yurt uses the cache meanwhile."""
+        from yurt.cache.lock import DEFAULT_TIMEOUT, exclusive_lock
+
+        return exclusive_lock(self.root, DEFAULT_TIMEOUT if timeout is None else timeout, on_wait)
 
 
 def index_key(url: str) -> str:

@@ -114,6 +114,27 @@ def build_parser() -> Parser:
     cache_commands = cache.add_subparsers(dest="cache_command", metavar="COMMAND", required=True, parser_class=Parser)
     cache_dir = cache_commands.add_parser("dir", help="print the cache folder", description="Print the cache folder")
     add_global_options(cache_dir, suppress=True)
+    cache_clean = cache_commands.add_parser(
+        "clean", help="remove every cache entry, or those of the named packages",
+        description="Remove every cache entry, or those of the named packages",
+    )
+    cache_clean.add_argument("names", nargs="*", metavar="NAME", help="packages whose entries to remove (default: all)")
+    cache_clean.add_argument(
+        "--force", action="store_true",
+        help="remove without waiting for other yurt processes using the cache, which may then fail"
+             " (the wait is at most YURT_LOCK_TIMEOUT seconds, default 300)",
+    )
+    add_global_options(cache_clean, suppress=True)
+    cache_prune = cache_commands.add_parser(
+        "prune", help="remove unused entries: old bucket versions, leftovers, orphaned archives",
+        description="Remove unused entries: old bucket versions, temporary leftovers, orphaned archives",
+    )
+    add_global_options(cache_prune, suppress=True)
+    cache_size = cache_commands.add_parser(
+        "size", help="print the cache's size in bytes", description="Print the cache's size in bytes",
+    )
+    cache_size.add_argument("-H", "--human", action="store_true", help="print it as 12.3MiB (binary units)")
+    add_global_options(cache_size, suppress=True)
 
     help_command = command("help", "Show help for a command")
     help_command.add_argument("topic", nargs="*", metavar="COMMAND")
