@@ -29,6 +29,21 @@ class Settings(NamedTuple):
     quiet: int = 0
     color: bool = False
     python: str | None = None
+    # Where packages come from (the default index is pip's own, looked up only when needed).
+    index_url: str | None = None
+    extra_index_urls: tuple[str, ...] = ()
+    find_links: tuple[str, ...] = ()
+    no_index: bool = False
+    index_strategy: str = "first-index"
+    allow_insecure_hosts: tuple[str, ...] = ()
+    # Network and cache behaviour.
+    concurrent_downloads: int = 16
+    http_timeout: float = 30.0
+    http_retries: int = 3
+    index_ttl: float = 600.0
+    refresh: bool = False
+    refresh_packages: tuple[str, ...] = ()
+    lock_timeout: float = 300.0
 
 
 class Option(NamedTuple):
@@ -62,11 +77,62 @@ def parse_text(text: str, origin: str) -> str:
     return str(text)
 
 
+def parse_list(value: object, origin: str) -> tuple[str, ...]:
+    """A list in a configuration file, or whitespace-separated words in a variable."""
+    if isinstance(value, (list, tuple)):
+        return tuple(str(item) for item in value)
+    return tuple(str(value).split())
+
+
+def parse_count(text: str, origin: str) -> int:
+    try:
+        number = int(str(text).strip())
+    except ValueError:
+        raise ConfigurationError(f"{origin} must be a whole number, not {text!r}") from None
+    if number < 0:
+        raise ConfigurationError(f"{origin} must not be negative, not {text!r}")
+    return number
+
+
+def parse_seconds(text: str, origin: str) -> float:
+    try:
+        number = float(str(text).strip())
+    except ValueError:
+        raise ConfigurationError(f"{origin} must be a number of seconds, not {text!r}") from None
+    if number < 0:
+        raise ConfigurationError(f"{origin} must not be negative, not {text!r}")
+    return number
+
+
+INDEX_STRATEGIES = ("first-index", "unsafe-best-match")
+
+
+def parse_index_strategy(text: str, origin: str) -> str:
+    if text not in INDEX_STRATEGIES:
+        raise ConfigurationError(
+            f"{origin} must be one of {', '.join(INDEX_STRATEGIES)}, not {text!r}",
+        )
+    return text
+
+
 OPTIONS = (
     Option("cache_dir", "YURT_CACHE_DIR", "cache-dir", parse_path),
     Option("no_cache", "YURT_NO_CACHE", "no-cache", parse_bool),
     Option("offline", "YURT_OFFLINE", "offline", parse_bool),
     Option("python", "YURT_PYTHON", "python", parse_text),
+    Option("index_url", "YURT_INDEX_URL", "index-url", parse_text),
+    Option("extra_index_urls", "YURT_EXTRA_INDEX_URL", "extra-index-url", parse_list),
+    Option("find_links", "YURT_FIND_LINKS", "find-links", parse_list),
+    Option("no_index", "YURT_NO_INDEX", "no-index", parse_bool),
+    Option("index_strategy", "YURT_INDEX_STRATEGY", "index-strategy", parse_index_strategy),
+    Option("allow_insecure_hosts", "YURT_INSECURE_HOST", "allow-insecure-host", parse_list),
+    Option("concurrent_downloads", "YURT_CONCURRENT_DOWNLOADS", "concurrent-downloads", parse_count),
+    Option("http_timeout", "YURT_HTTP_TIMEOUT", "http-timeout", parse_seconds),
+    Option("http_retries", "YURT_HTTP_RETRIES", "http-retries", parse_count),
+    Option("index_ttl", "YURT_INDEX_TTL", "index-ttl", parse_seconds),
+    Option("refresh", None, None, parse_bool),
+    Option("refresh_packages", None, None, parse_list),
+    Option("lock_timeout", "YURT_LOCK_TIMEOUT", "lock-timeout", parse_seconds),
 )
 
 
@@ -83,7 +149,9 @@ def load_settings(
     config = None  # read only when a setting is still open after flags and variables
     for option in OPTIONS:
         flag_value = flags.get(option.name)
-        if flag_value is not None and flag_value is not False:
+        if flag_value is not None and flag_value is not False and flag_value != []:
+            if isinstance(flag_value, list):
+                flag_value = tuple(flag_value)
             values[option.name] = flag_value
             sources[option.name] = "command line"
             continue
@@ -94,7 +162,7 @@ def load_settings(
             continue
         if config is None:
             config = read_configuration(working_directory, environ)
-        if option.config_key in config.values:
+        if option.config_key is not None and option.config_key in config.values:
             origin = f"`{option.config_key}` in {config.paths[option.config_key]}"
             raw = config.values[option.config_key]
             value = option.parse(raw, origin)

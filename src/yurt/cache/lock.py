@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
 from yurt.cache import LOCK_FILE, Cache
-from yurt.errors import ConfigurationError, YurtError
+from yurt.errors import YurtError
 
 # As long as uv waits (`UV_LOCK_TIMEOUT`): long enough for a big install to finish.
 DEFAULT_TIMEOUT = 300.0
@@ -40,25 +40,6 @@ except ImportError:  # Windows
 
 class LockTimeout(YurtError):
     """Other yurt processes held the cache lock for longer than the caller was willing to wait."""
-
-
-def timeout_from_environment(environ: Mapping[str, str] | None = None) -> float:
-    """Seconds to wait for the cache lock: `YURT_LOCK_TIMEOUT`, else 300."""
-    environ = os.environ if environ is None else environ
-    text = environ.get(TIMEOUT_VARIABLE)
-    if text is None or not text.strip():
-        return DEFAULT_TIMEOUT
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = -1.0
-    # NaN compares false with everything, so `not seconds >= 0` refuses it along with negatives.
-    if not seconds >= 0:
-        raise ConfigurationError(
-            f"{TIMEOUT_VARIABLE} must be a number of seconds, not {text!r}",
-            f"for example `{TIMEOUT_VARIABLE}=60`, or `{TIMEOUT_VARIABLE}=0` to never wait",
-        )
-    return seconds
 
 
 def format_seconds(seconds: float) -> str:

@@ -18,9 +18,9 @@ def run(arguments: argparse.Namespace, settings: Settings, output: Output) -> in
         output.data(str(cache.root))
         return 0
     if arguments.cache_command == "clean":
-        return clean(cache, arguments.names, arguments.force, lock_timeout(settings), output)
+        return clean(cache, arguments.names, arguments.force, settings.lock_timeout, output)
     if arguments.cache_command == "prune":
-        return prune(cache, lock_timeout(settings), output)
+        return prune(cache, settings.lock_timeout, output)
     if arguments.cache_command == "size":
         return size(cache, arguments.human, output)
     raise AssertionError(f"unknown cache command {arguments.cache_command!r}")
@@ -110,18 +110,6 @@ def exclusive_lock(cache: Cache, timeout: float, output: Output, hint: str) -> I
         yield
     finally:
         lock.release()
-
-
-def lock_timeout(settings: Settings) -> float:
-    """How long to wait for the cache lock: the `lock_timeout` setting, or YURT_LOCK_TIMEOUT directly
-    where the settings do not carry it."""
-    timeout = getattr(settings, "lock_timeout", None)
-    if timeout is None:
-        from yurt.cache.lock import timeout_from_environment
-
-        timeout = timeout_from_environment()
-    return float(timeout)
-
 
 def count(number: int, singular: str, plural: str | None = None) -> str:
     return f"{number} {singular if number == 1 else plural or singular + 's'}"

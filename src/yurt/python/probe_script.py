@@ -75,6 +75,33 @@ def base_executable():
     return os.path.realpath(sys.executable)
 
 
+def musl_version():
+    """`musl 1.2` when the interpreter is linked against musl, found from its ELF program interpreter."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        with open(sys.executable, "rb") as stream:
+            head = stream.read(4096)
+    except OSError:
+        return None
+    marker = head.find(b"/ld-musl-")
+    if marker < 0:
+        return None
+    start = head.rfind(b"\0", 0, marker) + 1
+    end = head.find(b"\0", marker)
+    loader = head[start:end].decode("ascii", "replace")
+    import re
+    import subprocess
+
+    try:
+        # The musl loader prints its version on stderr when run without arguments.
+        output = subprocess.run([loader], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL).stderr
+    except OSError:
+        return None
+    match = re.search(rb"Version (\d+)\.(\d+)", output)
+    return "musl %s.%s" % (match.group(1).decode(), match.group(2).decode()) if match else None
+
+
 def collect():
     config_vars = sysconfig.get_config_vars()
     stdlib = sysconfig.get_paths()["stdlib"]
@@ -83,6 +110,8 @@ def collect():
         libc_version = os.confstr("CS_GNU_LIBC_VERSION")
     except (AttributeError, ValueError, OSError):
         pass
+    if not libc_version:
+        libc_version = musl_version()
     return {
         "executable": sys.executable,
         "base_executable": base_executable(),
