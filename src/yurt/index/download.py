@@ -1,0 +1,191 @@
+"""Download wheels in parallel, verify their hashes while streaming, and unpack them into the cache."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import unquote, urlsplit
+
+from yurt.cache import ARCHIVES, WHEELS, Cache
+from yurt.cache.archives import archive_path, unpack_wheel
+from yurt.errors import YurtError
+from yurt.fs import atomic_write, temporary_sibling
+from yurt.index.client import DistFile, OfflineMiss, file_project_name
+
+CHUNK_SIZE = 256 * 1024
+# Hash algorithms an index may give; the strongest one known is checked.
+PREFERRED_ALGORITHMS = ("sha512", "sha384", "sha256", "sha224", "blake2b", "sha3_256")
+
+
+class HashMismatch(YurtError):
+    """A downloaded file's digest differs from the one the index or the user gave."""
+
+
+class DownloadReporter(Protocol):
+    """How a download tells the command line about its progress (nothing below cli/ prints)."""
+
+    def download_started(self, name: str, size: int | None) -> None: ...
+
+    def download_progress(self, name: str, received: int) -> None: ...
+
+    def download_finished(self, name: str) -> None: ...
+
+
+class SilentReporter:
+    """A reporter that shows nothing."""
+
+    def download_started(self, name: str, size: int | None) -> None:
+        pass
+
+    def download_progress(self, name: str, received: int) -> None:
+        pass
+
+    def download_finished(self, name: str) -> None:
+        pass
+
+
+@dataclass(frozen=True, slots=True)
+class CachedWheel:
+    """A wheel unpacked in the cache: the tree installs link from, and its digest."""
+
+    filename: str
+    archive: Path
+    sha256: str
+
+
+def expected_digest(hashes: dict[str, str]) -> tuple[str, str] | None:
+    for algorithm in PREFERRED_ALGORITHMS:
+        if hashes.get(algorithm):
+            return algorithm, hashes[algorithm].lower()
+    return None
+
+
+def pointer_path(cache: Cache, dist: DistFile) -> Path:
+    name = file_project_name(dist.filename) or "unknown"
+    return cache.bucket(WHEELS) / dist.source_key / name / f"{dist.filename}.json"
+
+
+class Downloader:
+    """Turns remote wheels into unpacked trees in the cache, each fetched at most once."""
+
+    def __init__(
+        self,
+        http,
+        cache: Cache,
+        *,
+        reporter: DownloadReporter | None = None,
+        concurrency: int = 16,
+        offline: bool = False,
+    ) -> None:
+        self.http = http
+        self.cache = cache
+        self.reporter = reporter or SilentReporter()
+        self.concurrency = max(1, concurrency)
+        self.offline = offline
+
+    def cached(self, dist: DistFile) -> CachedWheel | None:
+        """The unpacked wheel if the cache has it: by pointer, or by the digest the index gives."""
+        try:
+            digest = json.loads(pointer_path(self.cache, dist).read_bytes())["archive"]
+        except (OSError, ValueError, KeyError):
+            expected = expected_digest(dist.file.hashes)
+            if expected is None or expected[0] != "sha256":
+                return None
+            digest = expected[1]
+        archive = archive_path(self.cache, digest)
+        if archive.is_dir():
+            known = dist.file.hashes.get("sha256")
+            if known and known.lower() != digest:
+                return None
+            return CachedWheel(dist.filename, archive, digest)
+        return None
+
+    def fetch_all(self, dists: list[DistFile]) -> dict[str, CachedWheel]:
+        """Every wheel, in parallel; the first failure is raised after the others finish."""
+        if len(dists) <= 1:
+            return {dist.filename: self.fetch(dist) for dist in dists}
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(dists))) as pool:
+            futures = {dist.filename: pool.submit(self.fetch, dist) for dist in dists}
+            return {filename: future.result() for filename, future in futures.items()}
+
+    def fetch(self, dist: DistFile) -> CachedWheel:
+        wheel = self.cached(dist)
+        if wheel is not None:
+            self._write_pointer(dist, wheel.sha256)
+            return wheel
+        if self.offline and urlsplit(dist.file.url).scheme != "file":
+            raise OfflineMiss(
+                f"{dist.filename} is not in the cache, and the network is off (`--offline`)",
+                "run once without `--offline` to fill the cache",
+            )
+        self.cache.prepare_bucket(ARCHIVES)
+        temporary = temporary_sibling(self.cache.bucket(ARCHIVES) / dist.filename)
+        try:
+            digest = self._download(dist, temporary)
+            archive = unpack_wheel(temporary, self.cache, digest, dist.filename)
+        finally:
+            temporary.unlink(missing_ok=True)
+        self._write_pointer(dist, digest)
+        return CachedWheel(dist.filename, archive, digest)
+
+    def _write_pointer(self, dist: DistFile, digest: str) -> None:
+        path = pointer_path(self.cache, dist)
+        if not path.exists():
+            atomic_write(path, json.dumps({"archive": digest}).encode())
+
+    def _download(self, dist: DistFile, target: Path) -> str:
+        """Stream to `target`, hashing as the bytes arrive; returns the sha256 hex digest."""
+        expected = expected_digest(dist.file.hashes)
+        parts = urlsplit(dist.file.url)
+        if parts.scheme == "file":
+            return self._copy_local(Path(unquote(parts.path)), target, dist, expected)
+
+        def consume(response) -> tuple[str, str | None]:
+            # Called afresh on every attempt: start the file and the hashes over.
+            sha256 = hashlib.sha256()
+            checker = hashlib.new(expected[0]) if expected and expected[0] != "sha256" else None
+            self.reporter.download_started(dist.filename, response.content_length)
+            received = 0
+            with open(target, "wb") as stream:
+                for chunk in response.iter_chunks(CHUNK_SIZE):
+                    stream.write(chunk)
+                    sha256.update(chunk)
+                    if checker is not None:
+                        checker.update(chunk)
+                    received += len(chunk)
+                    self.reporter.download_progress(dist.filename, received)
+            return sha256.hexdigest(), checker.hexdigest() if checker is not None else None
+
+        sha256_digest, other_digest = self.http.download(dist.file.url, consume)
+        self.reporter.download_finished(dist.filename)
+        self._verify(dist, target, expected, other_digest or sha256_digest)
+        return sha256_digest
+
+    def _copy_local(self, source: Path, target: Path, dist: DistFile, expected: tuple[str, str] | None) -> str:
+        sha256 = hashlib.sha256()
+        checker = hashlib.new(expected[0]) if expected and expected[0] != "sha256" else None
+        try:
+            with open(source, "rb") as reader, open(target, "wb") as writer:
+                while chunk := reader.read(CHUNK_SIZE):
+                    writer.write(chunk)
+                    sha256.update(chunk)
+                    if checker is not None:
+                        checker.update(chunk)
+        except OSError as error:
+            raise YurtError(f"cannot read {source}: {error.strerror}") from None
+        actual = checker.hexdigest() if checker is not None else sha256.hexdigest()
+        self._verify(dist, target, expected, actual)
+        return sha256.hexdigest()
+
+    def _verify(self, dist: DistFile, target: Path, expected: tuple[str, str] | None, actual: str) -> None:
+        if expected is not None and expected[1] != actual:
+            target.unlink(missing_ok=True)
+            raise HashMismatch(
+                f"hash mismatch for {dist.filename}:\n  expected {expected[0]}:{expected[1]}\n"
+                f"  actual   {expected[0]}:{actual}",
+                "the file changed on the index or was corrupted on the way; nothing was installed",
+            )
