@@ -1,0 +1,1 @@
+"""Dependency resolution: version sets, the PubGrub solver, and explanations of failure."""
