@@ -15,7 +15,7 @@ def main(argv: list[str] | None = None) -> int:
     verbose = False
     temporary_cache = None
     try:
-        from yurt.cli.parser import COMMAND_MODULES, build_parser, find_subparser
+        from yurt.cli.parser import COMMAND_MODULES, build_parser, command_key, find_subparser
 
         parser = build_parser()
         arguments = parser.parse_args(arguments_list)
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
             settings = settings._replace(cache_dir=Path(temporary_cache))
         import importlib
 
-        module = importlib.import_module(COMMAND_MODULES[arguments.command])
+        module = importlib.import_module(COMMAND_MODULES[command_key(arguments)])
         return module.run(arguments, settings, output)
     except YurtError as error:
         output.error(error.message, error.hints)

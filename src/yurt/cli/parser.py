@@ -11,7 +11,15 @@ from yurt.errors import YurtError
 COMMAND_MODULES = {
     "venv": "yurt.cli.venv",
     "cache": "yurt.cli.cache",
+    "pip compile": "yurt.cli.pip_compile",
 }
+
+
+def command_key(arguments: argparse.Namespace) -> str:
+    """`venv`, `cache`, or `pip compile`: the key of COMMAND_MODULES for a parsed command line."""
+    if arguments.command == "pip":
+        return f"pip {arguments.pip_command}"
+    return arguments.command
 
 
 class HelpFormatter(argparse.HelpFormatter):
@@ -136,6 +144,16 @@ def build_parser() -> Parser:
     cache_size.add_argument("-H", "--human", action="store_true", help="print it as 12.3MiB (binary units)")
     add_global_options(cache_size, suppress=True)
 
+    pip = command("pip", "Install, resolve and inspect packages with pip's requirement syntax")
+    pip_commands = pip.add_subparsers(dest="pip_command", metavar="COMMAND", required=True, parser_class=Parser)
+
+    def pip_command(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = pip_commands.add_parser(name, help=help_text, description=help_text)
+        add_global_options(sub, suppress=True)
+        return sub
+
+    add_compile_options(pip_command("compile", "Resolve requirements into pinned `name==version` lines"))
+
     help_command = command("help", "Show help for a command")
     help_command.add_argument("topic", nargs="*", metavar="COMMAND")
     return parser
@@ -150,3 +168,78 @@ def find_subparser(parser: argparse.ArgumentParser, names: list[str]) -> argpars
             raise YurtError(f"unknown command {' '.join(names)!r}", "run `yurt help` for the list of commands")
         current = actions[0].choices[name]
     return current
+
+
+def add_requirement_sources(parser: argparse.ArgumentParser) -> None:
+    """Where requirements come from: files, constraints, overrides, extras and groups."""
+    group = parser.add_argument_group("requirement sources")
+    group.add_argument("-c", "--constraint", dest="constraint_files", action="append", default=[], metavar="FILE",
+                       help="constrain versions with a requirements file, without asking for the packages")
+    group.add_argument("--override", dest="override_files", action="append", default=[], metavar="FILE",
+                       help="replace every declared requirement on the packages a file names")
+    group.add_argument("--extra", dest="extras", action="append", default=[], metavar="NAME",
+                       help="include an optional-dependencies extra of a pyproject.toml source")
+    group.add_argument("--all-extras", action="store_true", help="include every extra of a pyproject.toml source")
+    group.add_argument("--group", dest="groups", action="append", default=[], metavar="NAME",
+                       help="include a PEP 735 dependency group of pyproject.toml")
+
+
+def add_index_options(parser: argparse.ArgumentParser) -> None:
+    """Where packages come from and how the index is asked (dests match Settings fields)."""
+    group = parser.add_argument_group("index options")
+    group.add_argument("-i", "--index-url", "--default-index", dest="index_url", default=None, metavar="URL",
+                       help="the default index (default: pip's default index) [env: YURT_INDEX_URL]")
+    group.add_argument("--extra-index-url", "--index", dest="extra_index_urls", action="append", default=[],
+                       metavar="URL", help="another index, asked before the default one [env: YURT_EXTRA_INDEX_URL]")
+    group.add_argument("-f", "--find-links", dest="find_links", action="append", default=[], metavar="PATH_OR_URL",
+                       help="a folder or HTML page of distribution files [env: YURT_FIND_LINKS]")
+    group.add_argument("--no-index", action="store_true", default=None,
+                       help="ignore every index; only --find-links [env: YURT_NO_INDEX]")
+    group.add_argument("--index-strategy", choices=("first-index", "unsafe-best-match"), default=None,
+                       help="take a package from the first index that has it (default), or compare all"
+                            " [env: YURT_INDEX_STRATEGY]")
+    group.add_argument("--allow-insecure-host", "--trusted-host", dest="allow_insecure_hosts", action="append",
+                       default=[], metavar="HOST", help="allow plain HTTP or unverified TLS to this host")
+    group.add_argument("--refresh", action="store_true", default=None, help="revalidate every cached index page")
+    group.add_argument("--refresh-package", dest="refresh_packages", action="append", default=[], metavar="NAME",
+                       help="revalidate the cached pages of one package")
+
+
+def add_resolver_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("resolver options")
+    group.add_argument("-U", "--upgrade", action="store_true", help="prefer the newest versions over pinned or installed ones")
+    group.add_argument("-P", "--upgrade-package", dest="upgrade_packages", action="append", default=[], metavar="NAME",
+                       help="upgrade one package, keep the other preferences")
+    group.add_argument("--prerelease", choices=("if-necessary-or-explicit", "if-necessary", "allow", "disallow", "explicit"),
+                       default=None, help="when pre-releases may be chosen (default: if a requirement names one or"
+                                          " nothing else fits)")
+    group.add_argument("--pre", action="store_true", help="same as --prerelease allow")
+    group.add_argument("--resolution", choices=("highest", "lowest", "lowest-direct"), default="highest",
+                       help="which versions to prefer (default highest)")
+    group.add_argument("--exclude-newer", default=None, metavar="DATE",
+                       help="ignore files uploaded after this date (RFC 3339 timestamp or YYYY-MM-DD)")
+    group.add_argument("--no-binary", action="append", default=[], metavar="NAME",
+                       help="do not use wheels for this package (:all: for every package)")
+    group.add_argument("--only-binary", action="append", default=[], metavar="NAME",
+                       help="use only wheels for this package (:all: for every package)")
+    group.add_argument("-p", "--python", default=None,
+                       help="the interpreter to resolve for [env: YURT_PYTHON]")
+    group.add_argument("--python-version", default=None, metavar="X.Y",
+                       help="resolve for another Python version; markers and tags follow")
+    group.add_argument("--python-platform", default=None, metavar="PLATFORM",
+                       help="resolve for another platform (linux, macos, windows, x86_64-manylinux_2_28, ...)")
+
+
+def add_compile_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("src_files", nargs="+", metavar="SRC_FILE",
+                        help="requirements files (.in, .txt) or pyproject.toml; - for stdin")
+    add_requirement_sources(parser)
+    add_index_options(parser)
+    add_resolver_options(parser)
+    group = parser.add_argument_group("output options")
+    group.add_argument("-o", "--output-file", default=None, metavar="FILE",
+                       help="write the pins here (its pins are then preferred) instead of stdout")
+    group.add_argument("--no-header", action="store_true", help="leave out the header comment")
+    group.add_argument("--no-annotate", action="store_true", help="leave out the `# via` comments")
+    group.add_argument("--generate-hashes", action="store_true",
+                       help="add --hash lines for every file of each pinned version")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
-from yurt.cache import ARCHIVES, WHEELS, Cache
+from yurt.cache import ARCHIVES, BUILDS, WHEELS, Cache
 from yurt.cache.archives import archive_path, unpack_wheel
 from yurt.errors import YurtError
 from yurt.fs import atomic_write, temporary_sibling
@@ -131,6 +132,31 @@ class Downloader:
             temporary.unlink(missing_ok=True)
         self._write_pointer(dist, digest)
         return CachedWheel(dist.filename, archive, digest)
+
+    def fetch_sdist(self, dist: DistFile) -> Path:
+        """An sdist kept whole in the cache (builds read it), under its own sha256."""
+        expected = expected_digest(dist.file.hashes)
+        bucket = self.cache.bucket(BUILDS) / "sdists"
+        if expected is not None and expected[0] == "sha256":
+            known = bucket / expected[1] / dist.filename
+            if known.is_file():
+                return known
+        if self.offline and urlsplit(dist.file.url).scheme != "file":
+            raise OfflineMiss(
+                f"{dist.filename} is not in the cache, and the network is off (`--offline`)",
+                "run once without `--offline` to fill the cache",
+            )
+        self.cache.prepare_bucket(BUILDS)
+        bucket.mkdir(parents=True, exist_ok=True)
+        temporary = temporary_sibling(bucket / dist.filename)
+        try:
+            digest = self._download(dist, temporary)
+            final = bucket / digest / dist.filename
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(temporary, final)
+        finally:
+            temporary.unlink(missing_ok=True)
+        return final
 
     def _write_pointer(self, dist: DistFile, digest: str) -> None:
         path = pointer_path(self.cache, dist)

@@ -1,0 +1,1 @@
+"""Source builds: metadata and wheels from sdists and local projects."""

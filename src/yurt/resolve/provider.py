@@ -1,0 +1,417 @@
+"""The solver's view of an index: versions, the file to use for each, dependencies, preferences."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Hashable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from yurt import log
+from yurt.index.client import DistFile
+from yurt.index.session import IndexSession
+from yurt.resolve.solver import Provider, Unavailable
+from yurt.resolve.target import Target
+from yurt.resolve.version_set import VersionSet, VersionUniverse
+from yurt.spec.filenames import InvalidFilename, parse_sdist_filename, parse_wheel_filename
+from yurt.spec.metadata import CoreMetadata, parse_core_metadata
+
+PRERELEASE_MODES = ("if-necessary-or-explicit", "if-necessary", "allow", "disallow", "explicit")
+RESOLUTION_MODES = ("highest", "lowest", "lowest-direct")
+
+
+@dataclass(frozen=True, slots=True)
+class ResolveOptions:
+    """Policies the user chose for picking versions."""
+
+    prerelease: str = "if-necessary-or-explicit"
+    resolution: str = "highest"
+    exclude_newer: datetime | None = None
+    upgrade: bool = False
+    upgrade_packages: frozenset[str] = frozenset()
+    # Versions to keep when they still fit: installed ones, or pins of the `-o` file.
+    preferences: Mapping[str, Version] = field(default_factory=dict)
+    # Normalized name -> extra requirements intersected into every requirement on that name.
+    constraints: Mapping[str, tuple[Requirement, ...]] = field(default_factory=dict)
+    # Normalized name -> requirements that replace every declared requirement on that name.
+    overrides: Mapping[str, tuple[Requirement, ...]] = field(default_factory=dict)
+    no_binary: frozenset[str] = frozenset()
+    only_binary: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """The file chosen for one version, and whether it is a wheel."""
+
+    version: Version
+    dist: DistFile
+    is_wheel: bool
+
+
+def split_package(package: Hashable) -> tuple[str, str | None]:
+    """"a[x]" -> ("a", "x"); "a" -> ("a", None)."""
+    text = str(package)
+    if text.endswith("]") and "[" in text:
+        name, _, extra = text[:-1].partition("[")
+        return name, extra
+    return text, None
+
+
+def extra_package(name: str, extra: str) -> str:
+    return f"{name}[{extra}]"
+
+
+def names_prerelease(specifier: SpecifierSet) -> bool:
+    """True when a specifier mentions a pre-release (`>=1.0rc1`): the user asked for one."""
+    for clause in specifier:
+        try:
+            if Version(clause.version.rstrip(".*")).is_prerelease:
+                return True
+        except InvalidVersion:
+            continue
+    return False
+
+
+class IndexProvider(Provider):
+    """Answers the solver from index pages and metadata, fetching ahead in a thread pool."""
+
+    def __init__(self, session: IndexSession, target: Target, options: ResolveOptions, *,
+                 direct_roots: frozenset[str] = frozenset(), prefetch_workers: int = 16):
+        self.session = session
+        # Names the user asked for directly: `--resolution lowest-direct` takes their lowest versions.
+        self._direct_roots = direct_roots
+        self.target = target
+        self.options = options
+        self._universes: dict[Hashable, VersionUniverse] = {}
+        self._files: dict[str, dict[Version, list[DistFile]]] = {}
+        self._candidates: dict[tuple[str, Version, bool], Candidate | None] = {}
+        self._metadata: dict[tuple[str, Version], CoreMetadata | Unavailable] = {}
+        self._requires_python: dict[str, SpecifierSet | None] = {}
+        self._first_seen: dict[str, int] = {}
+        self._explicit_prerelease: set[str] = set()
+        self._exact_pins: set[str] = set()
+        self._direct: set[str] = set()
+        # Dependencies as handed to the solver, for `# via` annotations: (name, version) -> names.
+        self.dependency_names: dict[tuple[str, Version], tuple[str, ...]] = {}
+        self._lock = threading.RLock()
+        self._pool = ThreadPoolExecutor(max_workers=prefetch_workers, thread_name_prefix="yurt-prefetch")
+        self._pages: dict[str, Future] = {}
+        self._metadata_futures: dict[tuple[str, Version], Future] = {}
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    # ------------------------------------------------------------------ what the user asked for
+
+    def note_requirement(self, name: str, requirement: Requirement, direct: bool = False) -> None:
+        """Remember what a requirement says about policy: order seen, pins, pre-releases."""
+        with self._lock:
+            self._first_seen.setdefault(name, len(self._first_seen))
+            if names_prerelease(requirement.specifier):
+                self._explicit_prerelease.add(name)
+            if any(clause.operator in ("==", "===") and not clause.version.endswith(".*")
+                   for clause in requirement.specifier):
+                self._exact_pins.add(name)
+            if direct or requirement.url:
+                self._direct.add(name)
+
+    def requirement_set(self, package: Hashable, name: str, specifiers: list[SpecifierSet]) -> VersionSet:
+        """The versions of `package` that every specifier admits, with constraints applied."""
+        universe = self.universe(package)
+        result = VersionSet.full(universe)
+        texts = []
+        for specifier in specifiers + [c.specifier for c in self.options.constraints.get(name, ())]:
+            text = str(specifier)
+            if text:
+                result = result & VersionSet.from_specifier(universe, text)
+                texts.append(text)
+        if len(texts) == 1:
+            result = VersionSet.from_specifier(universe, texts[0])
+        return result
+
+    def effective_requirements(self, requirement: Requirement) -> list[Requirement]:
+        """Overrides replace every declared requirement on their package."""
+        name = canonicalize_name(requirement.name)
+        return list(self.options.overrides.get(name, (requirement,)))
+
+    # ------------------------------------------------------------------ pages and files
+
+    def prefetch_page(self, name: str) -> Future:
+        with self._lock:
+            future = self._pages.get(name)
+            if future is None:
+                future = self._pool.submit(self._load_files, name)
+                self._pages[name] = future
+            return future
+
+    def _load_files(self, name: str) -> dict[Version, list[DistFile]]:
+        by_version: dict[Version, list[DistFile]] = {}
+        parsed_versions: dict[str, Version | None] = {}
+        for dist in self.session.client.project_files(name):
+            filename = dist.filename
+            try:
+                if filename.endswith(".whl"):
+                    text = filename.split("-")[1]
+                else:
+                    text = str(parse_sdist_filename(filename, name).version)
+            except (InvalidFilename, IndexError):
+                continue
+            if text not in parsed_versions:
+                try:
+                    parsed_versions[text] = Version(text)
+                except InvalidVersion:
+                    parsed_versions[text] = None
+            version = parsed_versions[text]
+            if version is not None:
+                by_version.setdefault(version, []).append(dist)
+        return by_version
+
+    def files(self, name: str) -> dict[Version, list[DistFile]]:
+        files = self._files.get(name)
+        if files is None:
+            files = self.prefetch_page(name).result()
+            self._files[name] = files
+        return files
+
+    def universe(self, package: Hashable) -> VersionUniverse:
+        universe = self._universes.get(package)
+        if universe is None:
+            name, _ = split_package(package)
+            universe = VersionUniverse(package, tuple(self.files(name)))
+            with self._lock:
+                universe = self._universes.setdefault(package, universe)
+        return universe
+
+    # ------------------------------------------------------------------ choosing files and versions
+
+    def requires_python_ok(self, text: str | None) -> bool:
+        if not text:
+            return True
+        specifier = self._requires_python.get(text, False)
+        if specifier is False:
+            try:
+                specifier = SpecifierSet(text)
+            except InvalidSpecifier:
+                specifier = None  # an unreadable requires-python restricts nothing, as pip treats it
+            self._requires_python[text] = specifier
+        return specifier is None or specifier.contains(self.target.python_version, prereleases=True)
+
+    def candidate(self, name: str, version: Version, allow_yanked: bool = False) -> Candidate | None:
+        """The best file of a version for this target: the wheel with the best tag, else the sdist."""
+        key = (name, version, allow_yanked)
+        if key in self._candidates:
+            return self._candidates[key]
+        best_wheel: tuple[int, DistFile] | None = None
+        sdist: DistFile | None = None
+        binary_only = name in self.options.only_binary or ":all:" in self.options.only_binary
+        source_only = name in self.options.no_binary or (
+            ":all:" in self.options.no_binary and name not in self.options.only_binary
+        )
+        for dist in self.files(name).get(version, ()):
+            file = dist.file
+            if file.yanked and not allow_yanked:
+                continue
+            if not self.requires_python_ok(file.requires_python):
+                continue
+            if self.options.exclude_newer is not None and file.upload_time:
+                try:
+                    uploaded = datetime.fromisoformat(file.upload_time.replace("Z", "+00:00"))
+                except ValueError:
+                    uploaded = None
+                if uploaded is not None and uploaded > self.options.exclude_newer:
+                    continue
+            if dist.filename.endswith(".whl"):
+                if source_only:
+                    continue
+                try:
+                    priority = self.target.tags.best_priority(parse_wheel_filename(dist.filename).tags)
+                except InvalidFilename:
+                    continue
+                if priority is not None and (best_wheel is None or priority < best_wheel[0]):
+                    best_wheel = (priority, dist)
+            elif not binary_only and sdist is None:
+                sdist = dist
+        if best_wheel is not None:
+            result = Candidate(version, best_wheel[1], True)
+        elif sdist is not None:
+            result = Candidate(version, sdist, False)
+        else:
+            result = None
+        self._candidates[key] = result
+        return result
+
+    def prerelease_allowed(self, name: str, allowed: VersionSet) -> bool:
+        mode = self.options.prerelease
+        if mode == "allow":
+            return True
+        if mode == "disallow":
+            return False
+        explicit = name in self._explicit_prerelease
+        if mode == "explicit":
+            return explicit
+        if mode == "if-necessary-or-explicit" and explicit:
+            return True
+        # If necessary: only when no final release in the allowed set has a usable file.
+        return not any(
+            not version.is_prerelease and self.candidate(name, version) is not None for version in allowed.versions()
+        )
+
+    def ordered_versions(self, name: str, allowed: VersionSet) -> list[Version]:
+        versions = allowed.versions()
+        lowest = self.options.resolution == "lowest" or (
+            self.options.resolution == "lowest-direct" and name in self._direct_roots
+        )
+        ordered = versions if lowest else list(reversed(versions))
+        preferred = self.options.preferences.get(name)
+        upgrading = self.options.upgrade or name in self.options.upgrade_packages
+        if preferred is not None and not upgrading and allowed.contains(preferred):
+            ordered.remove(preferred)
+            ordered.insert(0, preferred)
+        return ordered
+
+    def choose_version(self, package: Hashable, allowed: VersionSet) -> Version | None:
+        name, _ = split_package(package)
+        prereleases = self.prerelease_allowed(name, allowed)
+        allow_yanked = name in self._exact_pins and len(allowed.versions()) == 1
+        for version in self.ordered_versions(name, allowed):
+            if version.is_prerelease and not prereleases:
+                continue
+            if self.candidate(name, version, allow_yanked) is not None:
+                return version
+        return None
+
+    def unavailable_reason(self, package: Hashable, allowed: VersionSet) -> str | None:
+        name, _ = split_package(package)
+        versions = allowed.versions()
+        if not self.files(name):
+            return "it is not on the package index" if self.session.client.sources.indexes else "no source offers it"
+        if not versions:
+            return None
+        usable = [version for version in versions if self.candidate(name, version) is not None]
+        if usable and all(version.is_prerelease for version in usable):
+            return "only pre-releases match, and pre-releases were not allowed"
+        if not usable:
+            if any(self.candidate(name, version, allow_yanked=True) for version in versions):
+                return "the matching versions are yanked"
+            if any(self._has_files_failing_python(name, version) for version in versions):
+                return f"the matching versions need another Python than {self.target.python_version}"
+            return f"no matching version has a file for {self.target.description}"
+        return None
+
+    def _has_files_failing_python(self, name: str, version: Version) -> bool:
+        return any(not self.requires_python_ok(dist.file.requires_python) for dist in self.files(name).get(version, ()))
+
+    # ------------------------------------------------------------------ metadata and dependencies
+
+    def metadata(self, name: str, version: Version) -> CoreMetadata | Unavailable:
+        key = (name, version)
+        cached = self._metadata.get(key)
+        if cached is not None:
+            return cached
+        future = self._metadata_future(name, version)
+        result = future.result()
+        self._metadata[key] = result
+        return result
+
+    def _metadata_future(self, name: str, version: Version) -> Future:
+        key = (name, version)
+        with self._lock:
+            future = self._metadata_futures.get(key)
+            if future is None:
+                future = self._pool.submit(self._load_metadata, name, version)
+                self._metadata_futures[key] = future
+            return future
+
+    def _load_metadata(self, name: str, version: Version) -> CoreMetadata | Unavailable:
+        candidate = self.candidate(name, version, allow_yanked=True)
+        if candidate is None:
+            return Unavailable("no usable file")
+        if candidate.is_wheel:
+            return parse_core_metadata(self.session.metadata.wheel_metadata(candidate.dist))
+        from yurt.build.static_metadata import static_sdist_metadata
+
+        path = self.session.downloader.fetch_sdist(candidate.dist)
+        metadata = static_sdist_metadata(path)
+        if metadata is None:
+            return Unavailable(
+                f"its metadata is dynamic ({candidate.dist.filename}), and building sdists is not supported yet"
+            )
+        return metadata
+
+    def dependencies(self, package: Hashable, version: Version) -> list[tuple[Hashable, VersionSet]] | Unavailable:
+        name, extra = split_package(package)
+        metadata = self.metadata(name, version)
+        if isinstance(metadata, Unavailable):
+            return metadata
+        if metadata.requires_python and not self.requires_python_ok(metadata.requires_python):
+            return Unavailable(f"it requires Python {metadata.requires_python}")
+        wanted: dict[str, list[SpecifierSet]] = {}
+        order: list[str] = []
+        for text in metadata.requires_dist:
+            try:
+                requirement = Requirement(text)
+            except InvalidRequirement:
+                log.debug("skipping unreadable requirement %r of %s %s", text, name, version)
+                continue
+            for effective in self.effective_requirements(requirement):
+                if effective.marker is not None:
+                    in_base = self.target.evaluate(effective.marker, "")
+                    if extra is None and not in_base:
+                        continue
+                    if extra is not None and (in_base or not self.target.evaluate(effective.marker, extra)):
+                        continue
+                elif extra is not None:
+                    continue
+                dependency = canonicalize_name(effective.name)
+                if dependency == name and not effective.extras:
+                    continue
+                self.note_requirement(dependency, effective)
+                packages = [dependency] + [extra_package(dependency, canonicalize_name(e)) for e in sorted(effective.extras)]
+                for item in packages:
+                    if item not in wanted:
+                        wanted[item] = []
+                        order.append(item)
+                    wanted[item].append(effective.specifier)
+        # Every dependency's page at once: the solver needs all their universes now.
+        for item in order:
+            self.prefetch_page(split_package(item)[0])
+        result: list[tuple[Hashable, VersionSet]] = []
+        if extra is not None:
+            result.append((name, VersionSet.exact(self.universe(name), version)))
+        for item in order:
+            result.append((item, self.requirement_set(item, split_package(item)[0], wanted[item])))
+        self.dependency_names[(name, version)] = tuple(dict.fromkeys(split_package(item)[0] for item in order))
+        # Fetch ahead: the metadata of the version each dependency will most likely get.
+        for item, allowed in result:
+            likely = self.choose_version(item, allowed)
+            if likely is not None:
+                self._metadata_future(split_package(item)[0], likely)
+        return result
+
+    def priority(self, package: Hashable, allowed: VersionSet) -> object:
+        name, _ = split_package(package)
+        if name in self._direct:
+            rank = 0
+        elif name in self._exact_pins:
+            rank = 1
+        else:
+            rank = 2
+        return (rank, self._first_seen.get(name, len(self._first_seen)), str(package))
+
+    def on_decision(self, package: Hashable, version: Version) -> None:
+        """Fetch ahead: the metadata of this version, so `dependencies` finds it ready."""
+        name, _ = split_package(package)
+        self._metadata_future(name, version)
+
+    def on_conflict(self, package: Hashable) -> None:
+        """A package the solver keeps backtracking on: fetch metadata of a few more of its versions."""
+        name, _ = split_package(package)
+        for version in list(reversed(list(self.files(name))))[:5]:
+            if self.candidate(name, version) is not None:
+                self._metadata_future(name, version)

@@ -1,0 +1,40 @@
+"""Core metadata (METADATA, PKG-INFO): the fields resolution and installation read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+
+
+@dataclass(frozen=True, slots=True)
+class CoreMetadata:
+    """The parts of a dist's core metadata that yurt uses."""
+
+    name: str
+    version: str
+    metadata_version: str
+    requires_dist: tuple[str, ...]
+    requires_python: str | None
+    provides_extra: tuple[str, ...]
+    # Metadata-Version 2.2+: fields an sdist's build may still change.
+    dynamic: tuple[str, ...]
+
+
+def parse_core_metadata(data: bytes) -> CoreMetadata:
+    """Parse the RFC 822-style header block; the description body is never read."""
+    headers = BytesHeaderParser(policy=compat32).parsebytes(data)
+
+    def all_of(field: str) -> tuple[str, ...]:
+        return tuple(value.strip() for value in headers.get_all(field) or ())
+
+    requires_python = headers.get("Requires-Python")
+    return CoreMetadata(
+        name=(headers.get("Name") or "").strip(),
+        version=(headers.get("Version") or "").strip(),
+        metadata_version=(headers.get("Metadata-Version") or "1.0").strip(),
+        requires_dist=all_of("Requires-Dist"),
+        requires_python=requires_python.strip() if requires_python and requires_python.strip() else None,
+        provides_extra=all_of("Provides-Extra"),
+        dynamic=tuple(value.lower() for value in all_of("Dynamic")),
+    )
