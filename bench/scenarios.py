@@ -216,3 +216,55 @@ def venv_rerun(context: BenchContext) -> Scenario:
         commands=_venv_commands(context, "venv-rerun", uv_extra=("--allow-existing",), rerun=True),
         baselines=frozenset({BASELINE_TOOL}),
     )
+
+
+WORKLOADS = BENCH_DIRECTORY.parent.parent / "shared" / "workloads"
+
+
+def _compile_commands(context: BenchContext, workload: Path, cold: bool) -> dict[str, Command]:
+    """Resolve-only: `yurt pip compile`, `uv pip compile`, and pip's `install --dry-run --report`."""
+    workspace = str(context.workspace)
+    report = str(context.scratch("compile", "pip-report.json"))
+    tools = {
+        "yurt": ((*context.yurt.argv, "pip", "compile", "--python", context.python, str(workload)),
+                 context.yurt_env(), context.yurt_cache),
+        "uv": ((context.uv, "pip", "compile", "--python", context.python, str(workload)),
+               context.uv_env(), context.uv_cache),
+        "pip": ((context.pip, "--python", context.python, "install", "--dry-run", "--ignore-installed",
+                 "--quiet", "--report", report, "-r", str(workload)), context.pip_env(), context.pip_cache),
+    }
+    commands = {}
+    for tool, (argv, environment, cache) in tools.items():
+        commands[tool] = Command(
+            argv=argv,
+            env=environment,
+            cwd=workspace,
+            # Cold: every run starts with an empty cache. Warm: one untimed run fills it first.
+            prepare=remove_tree(cache) if cold else None,
+            setup=remove_tree(cache) if cold else argv,
+        )
+    return commands
+
+
+def _compile_scenario(name: str, workload_file: str, cold: bool) -> Callable[[BenchContext], Scenario]:
+    def build(context: BenchContext) -> Scenario:
+        workload = WORKLOADS / workload_file
+        return Scenario(
+            name=name,
+            description=(
+                f"resolve {workload_file} ({'empty caches every run' if cold else 'caches filled by an untimed run'}):"
+                " `yurt pip compile` vs `uv pip compile` vs `pip install --dry-run --report`"
+            ),
+            commands=_compile_commands(context, workload, cold),
+        )
+
+    return build
+
+
+for _workload in ("trio-docs.in", "seed.txt"):
+    _stem = _workload.split(".")[0]
+    for _cold in (False, True):
+        _name = f"compile-{_stem}-{'cold' if _cold else 'warm'}"
+        register(_name, f"resolve {_workload} with {'empty' if _cold else 'filled'} caches")(
+            _compile_scenario(_name, _workload, _cold)
+        )
