@@ -1,0 +1,1 @@
+"""What the user asks for (requirements files, pyproject.toml, arguments), read into one Manifest."""
