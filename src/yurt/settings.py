@@ -44,6 +44,9 @@ class Settings(NamedTuple):
     refresh: bool = False
     refresh_packages: tuple[str, ...] = ()
     lock_timeout: float = 300.0
+    # Installing.
+    link_mode: str = "clone"
+    compile_bytecode: bool = False
 
 
 class Option(NamedTuple):
@@ -105,14 +108,17 @@ def parse_seconds(text: str, origin: str) -> float:
 
 
 INDEX_STRATEGIES = ("first-index", "unsafe-best-match")
+LINK_MODES = ("clone", "hardlink", "copy", "symlink")
+
+
+def parse_choice(text: str, origin: str, choices: tuple[str, ...]) -> str:
+    if text not in choices:
+        raise ConfigurationError(f"{origin} must be one of {', '.join(choices)}, not {text!r}")
+    return text
 
 
 def parse_index_strategy(text: str, origin: str) -> str:
-    if text not in INDEX_STRATEGIES:
-        raise ConfigurationError(
-            f"{origin} must be one of {', '.join(INDEX_STRATEGIES)}, not {text!r}",
-        )
-    return text
+    return parse_choice(text, origin, INDEX_STRATEGIES)
 
 
 OPTIONS = (
@@ -133,6 +139,8 @@ OPTIONS = (
     Option("refresh", None, None, parse_bool),
     Option("refresh_packages", None, None, parse_list),
     Option("lock_timeout", "YURT_LOCK_TIMEOUT", "lock-timeout", parse_seconds),
+    Option("link_mode", "YURT_LINK_MODE", "link-mode", lambda text, origin: parse_choice(text, origin, LINK_MODES)),
+    Option("compile_bytecode", "YURT_COMPILE_BYTECODE", "compile-bytecode", parse_bool),
 )
 
 

@@ -12,6 +12,8 @@ COMMAND_MODULES = {
     "venv": "yurt.cli.venv",
     "cache": "yurt.cli.cache",
     "pip compile": "yurt.cli.pip_compile",
+    "pip install": "yurt.cli.pip_install",
+    "pip sync": "yurt.cli.pip_install",
 }
 
 
@@ -152,6 +154,8 @@ def build_parser() -> Parser:
         add_global_options(sub, suppress=True)
         return sub
 
+    add_install_options(pip_command("install", "Install packages into an environment, keeping unrelated ones"))
+    add_sync_options(pip_command("sync", "Make an environment hold exactly what the requirements list"))
     add_compile_options(pip_command("compile", "Resolve requirements into pinned `name==version` lines"))
 
     help_command = command("help", "Show help for a command")
@@ -243,3 +247,43 @@ def add_compile_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--no-annotate", action="store_true", help="leave out the `# via` comments")
     group.add_argument("--generate-hashes", action="store_true",
                        help="add --hash lines for every file of each pinned version")
+
+
+def add_installer_options(parser: argparse.ArgumentParser) -> None:
+    """What install and sync share: the target environment and how files are placed."""
+    group = parser.add_argument_group("installer options")
+    group.add_argument("--system", action="store_true", help="install into the interpreter's own environment")
+    group.add_argument("--break-system-packages", action="store_true",
+                       help="with --system, install even into an externally managed interpreter")
+    group.add_argument("--link-mode", choices=("clone", "hardlink", "copy", "symlink"), default=None,
+                       help="how files get from the cache into the environment (default clone, falling back to"
+                            " hardlink, then copy) [env: YURT_LINK_MODE]")
+    group.add_argument("--compile-bytecode", action="store_true", default=None,
+                       help="write .pyc files after installing [env: YURT_COMPILE_BYTECODE]")
+    group.add_argument("--reinstall", "--force-reinstall", action="store_true",
+                       help="reinstall every package, even those already installed")
+    group.add_argument("--reinstall-package", dest="reinstall_packages", action="append", default=[],
+                       metavar="NAME", help="reinstall one package")
+    group.add_argument("--dry-run", action="store_true", help="resolve and show the changes, change nothing")
+    group.add_argument("--no-deps", action="store_true", help="install the named packages without their dependencies")
+
+
+def add_install_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("packages", nargs="*", metavar="PACKAGE", help="requirements such as `flask>=3`")
+    parser.add_argument("-r", "--requirement", dest="requirement_files", action="append", default=[],
+                        metavar="FILE", help="install from a requirements file or pyproject.toml (- for stdin)")
+    parser.add_argument("-e", "--editable", dest="editables", action="append", default=[], metavar="PATH",
+                        help="install a local project in editable mode")
+    add_requirement_sources(parser)
+    add_index_options(parser)
+    add_resolver_options(parser)
+    add_installer_options(parser)
+
+
+def add_sync_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("src_files", nargs="+", metavar="SRC_FILE",
+                        help="requirements files (usually compiled, with pins) or pyproject.toml")
+    add_requirement_sources(parser)
+    add_index_options(parser)
+    add_resolver_options(parser)
+    add_installer_options(parser)

@@ -187,6 +187,7 @@ class RequirementsReader:
                     "remove one of the `-r`/`-c` lines that close the cycle",
                 )
         text = read_text_file(path, shown, where, role)
+        self.builder.source_files.append(real_path)
         self.open_files.append((real_path, shown))
         try:
             self.read_text(text, shown, os.path.dirname(path), role)

@@ -93,6 +93,9 @@ class Manifest(NamedTuple):
     require_hashes: bool = False
     # Hosts from `--trusted-host`: served over plain HTTP or with an unverified certificate.
     insecure_hosts: tuple[str, ...] = ()
+    # The real path of every file read (nested includes and pyproject.toml too), so that a later
+    # run can tell from their stat alone whether its input changed.
+    source_files: tuple[str, ...] = ()
 
 
 class ManifestBuilder:
@@ -101,7 +104,7 @@ class ManifestBuilder:
     __slots__ = (
         "requirements", "editables", "constraints", "overrides", "index_url", "extra_index_urls",
         "find_links", "no_index", "pre", "no_binary", "only_binary", "prefer_binary",
-        "require_hashes", "insecure_hosts",
+        "require_hashes", "insecure_hosts", "source_files",
     )
 
     def __init__(self) -> None:
@@ -119,6 +122,7 @@ class ManifestBuilder:
         self.prefer_binary = False
         self.require_hashes = False
         self.insecure_hosts: list[str] = []
+        self.source_files: list[str] = []
 
     def add_requirement(self, line: RequirementLine) -> None:
         (self.editables if line.editable else self.requirements).append(line)
@@ -157,4 +161,5 @@ class ManifestBuilder:
             prefer_binary=self.prefer_binary,
             require_hashes=self.require_hashes,
             insecure_hosts=tuple(dict.fromkeys(self.insecure_hosts)),
+            source_files=tuple(dict.fromkeys(self.source_files)),
         )

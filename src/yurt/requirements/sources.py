@@ -44,6 +44,7 @@ def load_manifest(requirement_files: Iterable[str] = (), constraint_files: Itera
         )
     for path in requirement_files:
         if is_pyproject(path):
+            builder.source_files.append(os.path.realpath(path))
             for line in read_pyproject(path, extras, all_extras, groups):
                 builder.add_requirement(line)
         else:
@@ -51,6 +52,7 @@ def load_manifest(requirement_files: Iterable[str] = (), constraint_files: Itera
     if groups and not has_pyproject:
         # As in uv, `--group` alone means the groups of the project in the current directory,
         # without the project's own dependencies.
+        builder.source_files.append(os.path.realpath(PYPROJECT))
         for line in read_pyproject(PYPROJECT, groups=groups, project_dependencies=False):
             builder.add_requirement(line)
     for path in constraint_files:

@@ -43,6 +43,8 @@ class ResolveOptions:
     overrides: Mapping[str, tuple[Requirement, ...]] = field(default_factory=dict)
     no_binary: frozenset[str] = frozenset()
     only_binary: frozenset[str] = frozenset()
+    # `--no-deps`: only what was asked for, none of its dependencies.
+    no_deps: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,6 +348,8 @@ class IndexProvider(Provider):
 
     def dependencies(self, package: Hashable, version: Version) -> list[tuple[Hashable, VersionSet]] | Unavailable:
         name, extra = split_package(package)
+        if self.options.no_deps:
+            return []
         metadata = self.metadata(name, version)
         if isinstance(metadata, Unavailable):
             return metadata

@@ -1,0 +1,287 @@
+"""`yurt pip install` and `yurt pip sync`: check, resolve, prepare, link; a satisfied environment costs almost nothing."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from yurt.cli.output import Output, format_duration
+from yurt.cli.pip_common import merge_manifest_options, read_manifest, resolve_options, timed_resolve
+from yurt.settings import Settings
+
+
+def plural(count: int, word: str = "package") -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
+def run(arguments: argparse.Namespace, settings: Settings, output: Output) -> int:
+    sync = arguments.pip_command == "sync"
+    started = time.perf_counter()
+    from yurt.cache import Cache
+    from yurt.python.environment import find_environment
+
+    cache = Cache(settings.cache_dir)
+    environment = find_environment(
+        settings.python, cache, system=arguments.system, break_system_packages=arguments.break_system_packages
+    )
+    output.status(
+        f"Using Python {environment.interpreter.version_text} environment at: {environment.display()}"
+    )
+    if not sync and flags_allow_fast_path(arguments, settings):
+        remembered = recall_verdict(arguments, environment)
+        if remembered is not None:
+            output.status(f"Checked {plural(remembered)} in {format_duration(time.perf_counter() - started)}")
+            return 0
+    if sync:
+        manifest = read_manifest(arguments, arguments.src_files)
+    else:
+        manifest = read_manifest(arguments, arguments.requirement_files, arguments.packages, arguments.editables)
+    if not (manifest.requirements or manifest.editables) and not sync:
+        from yurt.errors import YurtError
+
+        raise YurtError("nothing to install", "name packages, or pass `-r requirements.txt`")
+    if not sync and fast_path_applies(arguments, settings, manifest):
+        checked = check_without_resolving(arguments, manifest, environment)
+        if checked is not None:
+            output.status(f"Checked {plural(checked)} in {format_duration(time.perf_counter() - started)}")
+            return 0
+    return install(arguments, settings, output, manifest, environment, cache, sync, started)
+
+
+def request_of(arguments: argparse.Namespace) -> dict:
+    """What the no-op state must match: the command line, read without parsing any requirement.
+
+    The files it names (and the files they include) are compared by stat in `noop.recall`.
+    """
+    import os
+
+    def real(paths):
+        return [os.path.realpath(path) for path in paths]
+
+    return {
+        "command": arguments.pip_command,
+        "directory": os.getcwd(),
+        "packages": list(arguments.packages),
+        "editables": list(arguments.editables),
+        "requirements": real(arguments.requirement_files),
+        "constraints": real(arguments.constraint_files),
+        "overrides": real(arguments.override_files),
+        "extras": sorted(arguments.extras),
+        "all_extras": arguments.all_extras,
+        "groups": sorted(arguments.groups),
+    }
+
+
+def flags_allow_fast_path(arguments: argparse.Namespace, settings: Settings) -> bool:
+    """Flags that ask for more than "make sure this is installed" rule the no-op path out."""
+    if arguments.upgrade or arguments.upgrade_packages or arguments.reinstall or arguments.reinstall_packages:
+        return False
+    if arguments.no_deps or settings.refresh or settings.refresh_packages or arguments.dry_run:
+        return False
+    return "-" not in (*arguments.requirement_files, *arguments.constraint_files, *arguments.override_files)
+
+
+def fast_path_applies(arguments: argparse.Namespace, settings: Settings, manifest) -> bool:
+    from yurt.install.satisfy import fast_path_blockers
+
+    return flags_allow_fast_path(arguments, settings) and fast_path_blockers(manifest) is None
+
+
+def recall_verdict(arguments: argparse.Namespace, environment) -> int | None:
+    """The verdict of the last check, if the command line, its files and the environment are unchanged.
+
+    This costs a few stat calls and one small JSON read: no requirement is parsed, `packaging` is
+    not even imported.
+    """
+    from yurt import log
+    from yurt.install import noop
+    from yurt.install.site_packages import fingerprint
+
+    remembered = noop.recall(environment.root, request_of(arguments), fingerprint(environment.site_packages))
+    if remembered is not None:
+        log.debug("no-op: the input and the environment are unchanged since the last check")
+    return remembered
+
+
+def check_without_resolving(arguments: argparse.Namespace, manifest, environment) -> int | None:
+    """The no-op path when nothing was remembered: a walk through the installed METADATA."""
+    from yurt.install import noop
+    from yurt.install.satisfy import check_satisfied
+    from yurt.install.site_packages import fingerprint, scan
+
+    directories = environment.site_packages
+    stamp = fingerprint(directories)
+    checked = check_satisfied(manifest, scan(directories), environment.interpreter.markers)
+    if checked is not None and environment.is_virtual:
+        noop.remember(environment.root, request_of(arguments), stamp, manifest.source_files, checked)
+    return checked
+
+
+class DownloadLines:
+    """Without a terminal: one `Downloading name (12.3MiB)` line per file over 1 MiB, as uv prints."""
+
+    def __init__(self, output: Output) -> None:
+        self.output = output
+
+    def download_started(self, name: str, size: int | None) -> None:
+        if size is not None and size > 1024 * 1024:
+            from yurt.cache.maintenance import format_size
+
+            self.output.status(f"Downloading {name} ({format_size(size)})")
+
+    def download_progress(self, name: str, received: int) -> None:
+        pass
+
+    def download_finished(self, name: str) -> None:
+        pass
+
+
+def install(arguments, settings, output, manifest, environment, cache, sync, started) -> int:
+    from packaging.version import InvalidVersion, Version
+
+    from yurt.errors import YurtError
+    from yurt.index.session import open_session
+    from yurt.install import noop
+    from yurt.install.plan import make_plan
+    from yurt.install.site_packages import scan
+    from yurt.resolve.target import interpreter_target
+
+    settings = merge_manifest_options(settings, manifest)
+    site = scan(environment.site_packages)
+    preferences = {}
+    for dist in site.distributions():
+        try:
+            preferences[dist.normalized_name] = Version(dist.version)
+        except InvalidVersion:
+            continue
+    options = resolve_options(arguments, manifest, preferences)
+    target = interpreter_target(environment.interpreter)
+    on_wait = lambda: output.status("Waiting for another yurt process to release the cache...")  # noqa: E731
+    with cache.shared_lock(settings.lock_timeout, on_wait=on_wait), environment_lock(environment, cache):
+        session = open_session(settings, cache, warn=output.warning, reporter=DownloadLines(output))
+        try:
+            resolution = timed_resolve(manifest, session, target, options, output)
+            plan = make_plan(
+                resolution, site, sync=sync, reinstall_all=arguments.reinstall,
+                reinstall=frozenset(normalize(name) for name in arguments.reinstall_packages),
+            )
+            if plan.is_empty:
+                output.status(f"Checked {plural(len(resolution.dists))} in "
+                              f"{format_duration(time.perf_counter() - started)}")
+                if not sync and fast_path_applies(arguments, settings, manifest) and environment.is_virtual:
+                    from yurt.install.site_packages import fingerprint
+
+                    noop.remember(environment.root, request_of(arguments),
+                                  fingerprint(environment.site_packages), manifest.source_files,
+                                  len(resolution.dists))
+                return 0
+            if arguments.dry_run:
+                report_changes(output, plan, dry_run=True)
+                return 0
+            unbuildable = [dist for dist in plan.install if not dist.is_wheel]
+            if unbuildable:
+                names = ", ".join(f"{dist.name}=={dist.version}" for dist in unbuildable)
+                raise YurtError(
+                    f"no wheel for this platform, and building from source is not supported yet: {names}",
+                    "pass `--only-binary :all:` to resolve to versions that have wheels",
+                )
+            noop.forget(environment.root)
+            prepare_started = time.perf_counter()
+            wheels = session.downloader.fetch_all([dist.dist for dist in plan.install])
+            output.status(f"Prepared {plural(len(plan.install))} in "
+                          f"{format_duration(time.perf_counter() - prepare_started)}")
+        finally:
+            session.close()
+        apply_plan(arguments, settings, output, plan, wheels, environment, manifest)
+    report_changes(output, plan)
+    return 0
+
+
+def normalize(name: str) -> str:
+    from yurt.install.site_packages import normalize_name
+
+    return normalize_name(name)
+
+
+def environment_lock(environment, cache):
+    """One yurt at a time changes an environment: a lock file in the venv (or the cache, for --system)."""
+    import contextlib
+    import fcntl
+    import os
+    import zlib
+
+    if environment.is_virtual:
+        path = environment.root / ".lock"
+    else:
+        folder = cache.root / "locks"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{zlib.crc32(str(environment.root).encode()):08x}.lock"
+
+    @contextlib.contextmanager
+    def held():
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(descriptor)
+
+    return held()
+
+
+def apply_plan(arguments, settings, output, plan, wheels, environment, manifest) -> None:
+    from yurt.install.link import Linker, LinkMode
+    from yurt.install.uninstall import uninstall
+    from yurt.install.wheel import Scheme, install_wheel
+
+    if plan.remove:
+        removal_started = time.perf_counter()
+        for installed in plan.remove:
+            uninstall(installed, environment.root, warn=output.warning)
+        output.status(f"Uninstalled {plural(len(plan.remove))} in "
+                      f"{format_duration(time.perf_counter() - removal_started)}")
+    install_started = time.perf_counter()
+    scheme = Scheme.for_interpreter(environment.interpreter)
+    if settings.link_mode == "symlink" and settings.no_cache:
+        from yurt.errors import YurtError
+
+        raise YurtError("`--link-mode symlink` cannot be used with `--no-cache`",
+                        "the links would point into a cache that is removed at exit")
+    linker = Linker(LinkMode(settings.link_mode), cache=settings.cache_dir, environment=environment.root,
+                    warn=output.warning)
+    requested = {normalize(line.requirement.name) for line in manifest.requirements if line.requirement}
+    installed_files = []
+    for dist in plan.install:
+        wheel = wheels[dist.dist.filename]
+        result = install_wheel(wheel.archive, dist.dist.filename, scheme, linker, requested=dist.name in requested)
+        installed_files.extend(result.paths())
+    if settings.compile_bytecode:
+        from yurt.install.bytecode import compile_bytecode
+
+        compile_bytecode(environment.interpreter.executable, installed_files)
+    output.status(f"Installed {plural(len(plan.install))} in "
+                  f"{format_duration(time.perf_counter() - install_started)}")
+
+
+def report_changes(output: Output, plan, dry_run: bool = False) -> None:
+    """One sorted line per change: ` - name==old`, ` + name==new`, ` ~ name==same` for a reinstall."""
+    removed = {item.normalized_name: item.version for item in plan.remove}
+    lines = []
+    for dist in plan.install:
+        old = removed.pop(dist.name, None)
+        version = str(dist.version)
+        if old is not None and old == version:
+            lines.append((dist.name, 1, f" ~ {dist.name}=={version}"))
+        else:
+            if old is not None:
+                lines.append((dist.name, 0, f" - {dist.name}=={old}"))
+            lines.append((dist.name, 1, f" + {dist.name}=={version}"))
+    for name, version in removed.items():
+        lines.append((name, 0, f" - {name}=={version}"))
+    if dry_run:
+        output.status(f"Would change {plural(len(plan.install) + len(removed))}:")
+    for _, _, line in sorted(lines):
+        styled = line
+        if output.color:
+            styled = output.style(line[:2], "green" if line[1] == "+" else "red" if line[1] == "-" else "bold") + line[2:]
+        output.status(styled)
