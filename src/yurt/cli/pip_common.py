@@ -80,6 +80,7 @@ def resolve_options(arguments: argparse.Namespace, manifest, preferences=None):
         preferences=preferences or {},
         no_binary=frozenset(no_binary),
         only_binary=frozenset(only_binary),
+        no_deps=getattr(arguments, "no_deps", False),
     )
 
 

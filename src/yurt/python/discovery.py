@@ -43,7 +43,8 @@ def parse_request(text: str) -> PythonRequest:
     text = text.strip()
     if not text:
         raise YurtError("`--python` is empty", "pass a version such as 3.12, or a path to an interpreter")
-    if os.sep in text or text.startswith((".", "~")):
+    # A bare word that names a venv folder here (`--python .venv`, `--python env`) is that venv.
+    if os.sep in text or text.startswith((".", "~")) or os.path.isfile(os.path.join(text, "pyvenv.cfg")):
         return PythonRequest(text, path=Path(os.path.expanduser(text)))
     match = VERSION_REQUEST.match(text)
     if match:

@@ -1,0 +1,256 @@
+"""`yurt pip install` and `sync` through the real CLI: results in the venv, output, no-op path, safety."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from support.builders import Package
+from support.cli import mask, yurt_environment
+
+PYTHON_TAG = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+def site_packages(venv: Path) -> Path:
+    return venv / "lib" / PYTHON_TAG / "site-packages"
+
+
+def dist_infos(venv: Path) -> list[str]:
+    return sorted(entry for entry in os.listdir(site_packages(venv)) if entry.endswith(".dist-info"))
+
+
+@pytest.fixture
+def venv(yurt, tmp_path):
+    assert yurt("venv", ".venv", cwd=tmp_path).returncode == 0
+    return tmp_path / ".venv"
+
+
+@pytest.fixture
+def packages(index):
+    index.add_package(Package("app", "1.0", dependencies=("lib>=1",),
+                              entry_points={"console_scripts": {"app-run": "app:main"}}))
+    index.add_package(Package("lib", "1.0"))
+    index.add_package(Package("lib", "2.0", data_files={"scripts": {"lib-tool": "#!python\nimport lib\nprint('tool', lib.__version__)\n"}}))
+    index.add_package(Package("extra-thing", "1.0"))
+    return index
+
+
+def install(yurt, tmp_path, index, *arguments, **keywords):
+    return yurt("pip", "install", "--index-url", index.url, *arguments, cwd=tmp_path, **keywords)
+
+
+def test_install_places_dists_and_reports(yurt, tmp_path, venv, packages):
+    result = install(yurt, tmp_path, packages, "app")
+    assert result.returncode == 0, result.stderr
+    assert mask(result.stderr) == (
+        f"Using Python {sys.version.split()[0]} environment at: .venv\n"
+        "Resolved 2 packages in [TIME]\n"
+        "Prepared 2 packages in [TIME]\n"
+        "Installed 2 packages in [TIME]\n"
+        " + app==1.0\n"
+        " + lib==2.0\n"
+    )
+    assert result.stdout == ""
+    assert dist_infos(venv) == ["app-1.0.dist-info", "lib-2.0.dist-info"]
+    run = subprocess.run([str(venv / "bin" / "app-run")], capture_output=True, text=True)
+    assert run.stdout.strip() == "app 1.0"
+    tool = subprocess.run([str(venv / "bin" / "lib-tool")], capture_output=True, text=True)
+    assert tool.stdout.strip() == "tool 2.0"
+    assert (site_packages(venv) / "app-1.0.dist-info" / "INSTALLER").read_text().strip() == "yurt"
+    assert (site_packages(venv) / "app-1.0.dist-info" / "REQUESTED").exists()
+    assert not (site_packages(venv) / "lib-2.0.dist-info" / "REQUESTED").exists()
+
+
+def test_record_matches_every_installed_file(yurt, tmp_path, venv, packages):
+    assert install(yurt, tmp_path, packages, "app").returncode == 0
+    for dist_info in ("app-1.0.dist-info", "lib-2.0.dist-info"):
+        record = site_packages(venv) / dist_info / "RECORD"
+        rows = list(csv.reader(record.read_text().splitlines()))
+        assert rows
+        for path, digest, size in rows:
+            target = (site_packages(venv) / path).resolve()
+            assert target.exists(), path
+            if not digest:
+                assert path.endswith("RECORD")
+                continue
+            data = target.read_bytes()
+            algorithm, value = digest.split("=", 1)
+            expected = base64.urlsafe_b64encode(hashlib.new(algorithm, data).digest()).rstrip(b"=").decode()
+            assert value == expected, path
+            assert int(size) == len(data), path
+
+
+def test_pip_sees_what_yurt_installed(yurt, tmp_path, venv, packages):
+    assert install(yurt, tmp_path, packages, "app").returncode == 0
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("PIP_")}
+    environment["PIP_CONFIG_FILE"] = os.devnull
+    listed = subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "list",
+                             "--format", "freeze"], capture_output=True, text=True, env=environment)
+    assert "app==1.0" in listed.stdout.splitlines()
+    removed = subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "uninstall",
+                              "-y", "lib"], capture_output=True, text=True, env=environment)
+    assert removed.returncode == 0, removed.stderr
+    assert not (site_packages(venv) / "lib").exists()
+    assert dist_infos(venv) == ["app-1.0.dist-info"]
+
+
+def test_second_run_is_a_no_op_without_network(yurt, tmp_path, venv, packages):
+    (tmp_path / "requirements.txt").write_text("app\n")
+    assert install(yurt, tmp_path, packages, "-r", "requirements.txt").returncode == 0
+    packages.reset_log()
+    for _ in range(2):
+        again = yurt("venv", ".venv", cwd=tmp_path)
+        assert again.returncode == 0
+        result = install(yurt, tmp_path, packages, "-r", "requirements.txt")
+        assert result.returncode == 0, result.stderr
+        assert mask(result.stderr).splitlines()[-1] == "Checked 2 packages in [TIME]"
+    assert packages.request_count == 0
+
+
+def test_no_op_notices_a_changed_requirement_file(yurt, tmp_path, venv, packages):
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("lib==1.0\n")
+    assert install(yurt, tmp_path, packages, "-r", "requirements.txt").returncode == 0
+    assert install(yurt, tmp_path, packages, "-r", "requirements.txt").stderr.splitlines()[-1].startswith("Checked")
+    time.sleep(0.01)
+    requirements.write_text("lib==2.0\n")
+    result = install(yurt, tmp_path, packages, "-r", "requirements.txt")
+    assert result.returncode == 0, result.stderr
+    assert " - lib==1.0" in result.stderr and " + lib==2.0" in result.stderr
+    assert dist_infos(venv) == ["lib-2.0.dist-info"]
+
+
+def test_no_op_notices_an_environment_change(yurt, tmp_path, venv, packages):
+    assert install(yurt, tmp_path, packages, "app").returncode == 0
+    assert install(yurt, tmp_path, packages, "app").stderr.splitlines()[-1].startswith("Checked")
+    import shutil
+
+    shutil.rmtree(site_packages(venv) / "lib-2.0.dist-info")
+    result = install(yurt, tmp_path, packages, "app")
+    assert result.returncode == 0, result.stderr
+    assert " + lib==2.0" in result.stderr
+
+
+def test_install_keeps_unrelated_and_sync_removes_them(yurt, tmp_path, venv, packages):
+    assert install(yurt, tmp_path, packages, "extra-thing").returncode == 0
+    assert install(yurt, tmp_path, packages, "lib==1.0").returncode == 0
+    assert dist_infos(venv) == ["extra_thing-1.0.dist-info", "lib-1.0.dist-info"]
+    (tmp_path / "requirements.txt").write_text("lib==2.0\n")
+    result = yurt("pip", "sync", "requirements.txt", "--index-url", packages.url, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = mask(result.stderr).splitlines()
+    assert lines[-3:] == [" - extra-thing==1.0", " - lib==1.0", " + lib==2.0"]
+    assert "Uninstalled 2 packages in [TIME]" in lines
+    assert dist_infos(venv) == ["lib-2.0.dist-info"]
+    assert not (site_packages(venv) / "extra_thing").exists()
+
+
+def test_upgrade_and_reinstall(yurt, tmp_path, venv, packages):
+    assert install(yurt, tmp_path, packages, "lib==1.0").returncode == 0
+    kept = install(yurt, tmp_path, packages, "lib")
+    assert kept.stderr.splitlines()[-1].startswith("Checked 1 package")
+    upgraded = install(yurt, tmp_path, packages, "-U", "lib")
+    assert upgraded.stderr.splitlines()[-2:] == [" - lib==1.0", " + lib==2.0"]
+    reinstalled = install(yurt, tmp_path, packages, "--reinstall", "lib")
+    assert reinstalled.returncode == 0, reinstalled.stderr
+    assert reinstalled.stderr.splitlines()[-1] == " ~ lib==2.0"
+    assert dist_infos(venv) == ["lib-2.0.dist-info"]
+
+
+def test_dry_run_changes_nothing(yurt, tmp_path, venv, packages):
+    result = install(yurt, tmp_path, packages, "--dry-run", "app")
+    assert result.returncode == 0, result.stderr
+    assert "Would change 2 packages:" in result.stderr
+    assert dist_infos(venv) == []
+
+
+def test_no_deps(yurt, tmp_path, venv, packages):
+    assert install(yurt, tmp_path, packages, "--no-deps", "app").returncode == 0
+    assert dist_infos(venv) == ["app-1.0.dist-info"]
+
+
+def test_hash_mismatch_writes_nothing_into_the_venv(yurt, tmp_path, venv, packages):
+    packages.corrupt("lib-2.0-py3-none-any.whl")
+    before = sorted(os.listdir(site_packages(venv)))
+    result = install(yurt, tmp_path, packages, "app")
+    assert result.returncode == 1
+    assert "hash mismatch for lib-2.0-py3-none-any.whl" in result.stderr
+    assert sorted(os.listdir(site_packages(venv))) == before
+
+
+def test_no_environment_is_a_clear_error(yurt, tmp_path, packages):
+    result = install(yurt, tmp_path, packages, "app")
+    assert result.returncode == 1
+    assert "error: no virtual environment found" in result.stderr
+    assert "hint: run `yurt venv`" in result.stderr
+
+
+def test_virtual_env_variable_and_python_flag_choose_the_environment(yurt, tmp_path, packages):
+    assert yurt("venv", "elsewhere", cwd=tmp_path).returncode == 0
+    other = tmp_path / "elsewhere"
+    result = install(yurt, tmp_path, packages, "lib", env={"VIRTUAL_ENV": str(other)})
+    assert result.returncode == 0, result.stderr
+    assert dist_infos(other) == ["lib-2.0.dist-info"]
+    assert yurt("venv", "third", cwd=tmp_path).returncode == 0
+    result = install(yurt, tmp_path, packages, "--python", "third", "lib==1.0")
+    assert result.returncode == 0, result.stderr
+    assert dist_infos(tmp_path / "third") == ["lib-1.0.dist-info"]
+
+
+def test_cross_device_link_falls_back_once(tmp_path, packages):
+    shared = Path("/dev/shm")
+    if not shared.is_dir() or os.stat(shared).st_dev == os.stat(tmp_path).st_dev:
+        pytest.skip("needs /dev/shm on another filesystem than the temp folder")
+    import tempfile
+
+    with tempfile.TemporaryDirectory(dir=shared) as cache:
+        from support.cli import run_yurt
+
+        assert run_yurt("venv", ".venv", cwd=tmp_path, cache_dir=cache).returncode == 0
+        result = run_yurt("pip", "install", "--index-url", packages.url, "app", cwd=tmp_path, cache_dir=cache)
+        assert result.returncode == 0, result.stderr
+        warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+        assert warnings == [
+            "warning: Failed to hardlink files; falling back to full copy. The cache "
+            f"({os.path.realpath(cache)}) and the environment ({tmp_path / '.venv'}) are on different filesystems: use "
+            "--cache-dir on the environment's filesystem for faster installs, or --link-mode=copy to silence this"
+            " warning."
+        ]
+        installed = site_packages(tmp_path / ".venv") / "app" / "__init__.py"
+        assert installed.stat().st_nlink == 1
+        assert "__version__" in installed.read_text()
+        quiet = run_yurt("pip", "install", "--index-url", packages.url, "--link-mode", "copy", "--reinstall", "app",
+                         cwd=tmp_path, cache_dir=cache)
+        assert quiet.returncode == 0, quiet.stderr
+        assert "warning:" not in quiet.stderr
+
+
+def test_a_killed_install_leaves_nothing_that_looks_installed(cache_dir, tmp_path, packages):
+    from support.cli import run_yurt
+
+    assert run_yurt("venv", ".venv", cwd=tmp_path, cache_dir=cache_dir).returncode == 0
+    packages.delay(3.0)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "yurt", "pip", "install", "--index-url", packages.url, "app"],
+        cwd=tmp_path, env=yurt_environment(cache_dir), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 20
+    while not packages.requests_for("/files/") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    packages.delay(0)
+    venv = tmp_path / ".venv"
+    assert dist_infos(venv) == []
+    result = run_yurt("pip", "install", "--index-url", packages.url, "app", cwd=tmp_path, cache_dir=cache_dir)
+    assert result.returncode == 0, result.stderr
+    assert dist_infos(venv) == ["app-1.0.dist-info", "lib-2.0.dist-info"]
