@@ -1,0 +1,1 @@
+"""Putting wheels into environments and taking dists out: link, install, scan, uninstall."""
