@@ -47,7 +47,10 @@ Planned, in this same shape:
 
 from __future__ import annotations
 
+import shlex
 import shutil
+import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -268,3 +271,80 @@ for _workload in ("trio-docs.in", "seed.txt"):
         register(_name, f"resolve {_workload} with {'empty' if _cold else 'filled'} caches")(
             _compile_scenario(_name, _workload, _cold)
         )
+
+
+def _install_commands(context: BenchContext, name: str, workload: Path, mode: str,
+                      cache_root: Path | None = None) -> dict[str, Command]:
+    """Install a workload into a venv: `no-op` (re-run, venv command first), `warm` (fresh venv, full
+    caches) or `cold` (fresh venv, empty caches). `cache_root` moves the caches (cross-device runs)."""
+    caches = cache_root or context.cache_root
+    workspace = str(context.workspace)
+    commands = {}
+    for tool in ("yurt", "uv", "pip"):
+        venv = context.scratch(name, tool, "venv")
+        python = str(venv / "bin" / "python")
+        cache = caches / tool
+        if tool == "yurt":
+            environment = {**context.yurt.env, "YURT_CACHE_DIR": str(cache)}
+            make_venv = (*context.yurt.argv, "venv", str(venv))
+            install = (*context.yurt.argv, "pip", "install", "--python", str(venv), "-r", str(workload))
+        elif tool == "uv":
+            environment = {**context.uv_env(), "UV_CACHE_DIR": str(cache)}
+            make_venv = (context.uv, "venv", "--allow-existing", "--python", context.python, str(venv))
+            install = (context.uv, "pip", "install", "--python", python, "-r", str(workload))
+            if cache_root is not None:
+                install = (*install, "--link-mode=copy")
+        else:
+            environment = {"PIP_CACHE_DIR": str(cache)}
+            make_venv = (context.python, "-m", "venv", "--without-pip", str(venv))
+            install = (context.pip, "--python", python, "install", "--quiet", "-r", str(workload))
+        # The environment comes from the tool's own venv command, but uv and pip get it made by
+        # the same command every time: only `install` (and for no-op the venv re-run) is timed.
+        empty_venv = (context.python, "-m", "venv", "--without-pip", "--clear", str(venv))
+        if mode == "no-op":
+            timed = ("/bin/sh", "-c", f"{shlex.join(make_venv)} >/dev/null 2>&1 && {shlex.join(install)}")
+            commands[tool] = Command(argv=timed, env=environment, cwd=workspace,
+                                     setup=("/bin/sh", "-c", f"{shlex.join(make_venv)} && {shlex.join(install)}"),
+                                     teardown=remove_tree(venv))
+        elif mode == "warm":
+            commands[tool] = Command(argv=install, env=environment, cwd=workspace,
+                                     setup=("/bin/sh", "-c", f"{shlex.join(empty_venv)} && {shlex.join(install)}"),
+                                     prepare=empty_venv, teardown=remove_tree(venv))
+        else:
+            wipe = remove_tree(cache)
+
+            def prepare(wipe=wipe, empty_venv=empty_venv):
+                wipe()
+                subprocess.run(empty_venv, check=True)
+
+            commands[tool] = Command(argv=install, env=environment, cwd=workspace, prepare=prepare,
+                                     teardown=remove_tree(venv))
+    commands[BASELINE_TOOL] = interpreter_baseline(context)
+    return commands
+
+
+def _install_scenario(name: str, workload_file: str, mode: str, cross_device: bool = False):
+    def build(context: BenchContext) -> Scenario:
+        cache_root = None
+        if cross_device:
+            cache_root = Path(tempfile.mkdtemp(prefix="yurt-bench-", dir="/dev/shm"))
+        what = {"no-op": "re-run `venv` then `install` on a satisfied venv",
+                "warm": "install into a fresh venv with full caches",
+                "cold": "install into a fresh venv with empty caches"}[mode]
+        where = "; caches on /dev/shm, venvs on disk (uv with --link-mode=copy)" if cross_device else ""
+        return Scenario(
+            name=name,
+            description=f"{what}: {workload_file}{where}",
+            commands=_install_commands(context, name, WORKLOADS / workload_file, mode, cache_root),
+            baselines=frozenset({BASELINE_TOOL}),
+        )
+
+    return build
+
+
+for _mode in ("no-op", "warm", "cold"):
+    _name = f"install-trio-docs-{_mode}"
+    register(_name, f"{_mode} install of trio-docs.in")(_install_scenario(_name, "trio-docs.in", _mode))
+register("install-trio-docs-crossdev", "warm install of trio-docs.in, cache on another filesystem")(
+    _install_scenario("install-trio-docs-crossdev", "trio-docs.in", "warm", cross_device=True)
+)

@@ -17,7 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from yurt.cli.parser import COMMAND_MODULES, build_parser, command_key, find_subparser
 
-        parser = build_parser()
+        parser = build_parser(arguments_list)
         arguments = parser.parse_args(arguments_list)
         if arguments.version:
             from yurt import __version__

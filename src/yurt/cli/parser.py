@@ -14,6 +14,12 @@ COMMAND_MODULES = {
     "pip compile": "yurt.cli.pip_compile",
     "pip install": "yurt.cli.pip_install",
     "pip sync": "yurt.cli.pip_install",
+    "pip uninstall": "yurt.cli.pip_uninstall",
+    "pip list": "yurt.cli.pip_list",
+    "pip freeze": "yurt.cli.pip_list",
+    "pip show": "yurt.cli.pip_show",
+    "pip check": "yurt.cli.pip_check",
+    "pip tree": "yurt.cli.pip_tree",
 }
 
 
@@ -86,7 +92,64 @@ def add_global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     )
 
 
-def build_parser() -> Parser:
+class UnusedParser:
+    """Stands in for the parser of a command that is not running: its options are never added.
+
+    Defining every option of every command costs more than the rest of a no-op run, so only the
+    running command's options are defined (see `selected_commands`); the others keep their name
+    and one-line help for the command list.
+    """
+
+    def add_argument(self, *arguments, **keywords) -> None:
+        return None
+
+    def add_argument_group(self, *arguments, **keywords) -> UnusedParser:
+        return self
+
+    def add_subparsers(self, *arguments, **keywords) -> UnusedParser:
+        return self
+
+    def add_parser(self, *arguments, **keywords) -> UnusedParser:
+        return self
+
+
+# Global options that take a value, so that the word after them is not read as a command.
+VALUE_OPTIONS = frozenset({"--color", "--cache-dir"})
+
+
+def selected_commands(argv: list[str] | None) -> frozenset[str] | None:
+    """The command and subcommand an argument list runs (`{"pip", "pip install"}`); None means all."""
+    if argv is None:
+        return None
+    words = []
+    skip = False
+    for word in argv:
+        if skip:
+            skip = False
+            continue
+        if word in VALUE_OPTIONS:
+            skip = True
+            continue
+        if word.startswith("-"):
+            continue
+        words.append(word)
+        if len(words) == 3:
+            break
+    selected = set()
+    if words[:1] == ["help"]:
+        # `yurt help pip install` runs `help` and shows the options of `pip install`.
+        selected.add("help")
+        words = words[1:]
+    if words:
+        selected.add(words[0])
+        if len(words) > 1:
+            selected.add(f"{words[0]} {words[1]}")
+    return frozenset(selected)
+
+
+def build_parser(argv: list[str] | None = None) -> Parser:
+    """The parser; given the argument list, only the options of the command it runs are defined."""
+    wanted = selected_commands(argv)
     parser = Parser(
         prog="yurt",
         description="A fast Python package installer and virtual-environment manager.",
@@ -98,6 +161,8 @@ def build_parser() -> Parser:
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
+        if wanted is not None and name not in wanted:
+            return UnusedParser()
         add_global_options(sub, suppress=True)
         return sub
 
@@ -151,12 +216,20 @@ def build_parser() -> Parser:
 
     def pip_command(name: str, help_text: str) -> argparse.ArgumentParser:
         sub = pip_commands.add_parser(name, help=help_text, description=help_text)
+        if wanted is not None and f"pip {name}" not in wanted:
+            return UnusedParser()
         add_global_options(sub, suppress=True)
         return sub
 
     add_install_options(pip_command("install", "Install packages into an environment, keeping unrelated ones"))
     add_sync_options(pip_command("sync", "Make an environment hold exactly what the requirements list"))
     add_compile_options(pip_command("compile", "Resolve requirements into pinned `name==version` lines"))
+    add_uninstall_options(pip_command("uninstall", "Remove packages from an environment"))
+    add_list_options(pip_command("list", "List the installed packages"))
+    add_freeze_options(pip_command("freeze", "Print the installed packages as requirements (`name==version`)"))
+    add_show_options(pip_command("show", "Show what is known about installed packages"))
+    add_check_options(pip_command("check", "Check that the installed packages' requirements are met"))
+    add_tree_options(pip_command("tree", "Show the installed packages as a dependency tree"))
 
     help_command = command("help", "Show help for a command")
     help_command.add_argument("topic", nargs="*", metavar="COMMAND")
@@ -287,3 +360,72 @@ def add_sync_options(parser: argparse.ArgumentParser) -> None:
     add_index_options(parser)
     add_resolver_options(parser)
     add_installer_options(parser)
+
+
+def add_environment_options(parser: argparse.ArgumentParser, changes: bool = False) -> None:
+    """Which environment the commands after install act on (the same discovery as install)."""
+    group = parser.add_argument_group("environment options")
+    group.add_argument("-p", "--python", default=None,
+                       help="the interpreter or environment to act on [env: YURT_PYTHON]")
+    if changes:
+        group.add_argument("--system", action="store_true", help="act on the interpreter's own environment")
+        group.add_argument("--break-system-packages", action="store_true",
+                           help="with --system, change even an externally managed interpreter")
+    else:
+        group.add_argument("--system", action="store_true",
+                           help="read the interpreter's own environment (also the fallback without a virtual one)")
+
+
+def add_uninstall_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("packages", nargs="*", metavar="PACKAGE", help="names of the packages to remove")
+    parser.add_argument("-r", "--requirement", dest="requirement_files", action="append", default=[],
+                        metavar="FILE", help="remove the packages a requirements file names (- for stdin)")
+    parser.add_argument("--dry-run", action="store_true", help="show what would be removed, remove nothing")
+    add_environment_options(parser, changes=True)
+
+
+def add_exclude_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--exclude-editable", action="store_true", help="leave out editable installs")
+    parser.add_argument("--exclude", action="append", default=[], metavar="NAME", help="leave out this package")
+
+
+def add_list_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=("columns", "freeze", "json"), default="columns",
+                        help="a table (default), `name==version` lines, or JSON")
+    parser.add_argument("-e", "--editable", action="store_true", help="list only editable installs")
+    add_exclude_options(parser)
+    parser.add_argument("--outdated", action="store_true",
+                        help="list only packages the index has a newer release of, with that release")
+    add_environment_options(parser)
+    add_index_options(parser)
+
+
+def add_freeze_options(parser: argparse.ArgumentParser) -> None:
+    add_exclude_options(parser)
+    add_environment_options(parser)
+
+
+def add_show_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("packages", nargs="+", metavar="PACKAGE", help="names of installed packages")
+    parser.add_argument("-f", "--files", action="store_true", help="list the files each package installed")
+    add_environment_options(parser)
+
+
+def add_check_options(parser: argparse.ArgumentParser) -> None:
+    add_environment_options(parser)
+    parser.add_argument("--python-version", default=None, metavar="X.Y",
+                        help="check Requires-Python and markers for another Python version")
+    parser.add_argument("--python-platform", default=None, metavar="PLATFORM",
+                        help="evaluate markers for another platform (linux, macos, windows, ...)")
+
+
+def add_tree_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-d", "--depth", type=int, default=255, metavar="N",
+                        help="draw dependencies this many levels deep (default 255)")
+    parser.add_argument("--invert", "--reverse", action="store_true",
+                        help="draw each package's dependents instead of its dependencies")
+    parser.add_argument("--package", dest="packages", action="append", default=[], metavar="NAME",
+                        help="draw the tree of this package only")
+    parser.add_argument("--show-version-specifiers", action="store_true",
+                        help="show the versions each requirement allows")
+    add_environment_options(parser)
