@@ -7,10 +7,23 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
+    import time
+
+    started = time.perf_counter()
+    arguments_list = sys.argv[1:] if argv is None else list(argv)
+    if arguments_list[:1] in (["venv"], ["pip"]):
+        from yurt.cli.fast import try_fast_path
+
+        try:
+            answered = try_fast_path(arguments_list, started)
+        except Exception:  # noqa: BLE001 - anything odd here is for the full path to judge
+            answered = None
+        if answered is not None:
+            return answered
+
     from yurt.cli.output import Output
     from yurt.errors import YurtError
 
-    arguments_list = sys.argv[1:] if argv is None else list(argv)
     output = Output(color=False)
     verbose = False
     temporary_cache = None

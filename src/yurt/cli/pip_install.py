@@ -6,7 +6,7 @@ import argparse
 import time
 
 from yurt.cli.output import Output, format_duration
-from yurt.cli.pip_common import merge_manifest_options, read_manifest, resolve_options, timed_resolve
+from yurt.cli.pip_common import make_builder, merge_manifest_options, read_manifest, resolve_options, timed_resolve
 from yurt.settings import Settings
 
 
@@ -49,27 +49,11 @@ def run(arguments: argparse.Namespace, settings: Settings, output: Output) -> in
 
 
 def request_of(arguments: argparse.Namespace) -> dict:
-    """What the no-op state must match: the command line, read without parsing any requirement.
+    from yurt.install.noop import install_request
 
-    The files it names (and the files they include) are compared by stat in `noop.recall`.
-    """
-    import os
-
-    def real(paths):
-        return [os.path.realpath(path) for path in paths]
-
-    return {
-        "command": arguments.pip_command,
-        "directory": os.getcwd(),
-        "packages": list(arguments.packages),
-        "editables": list(arguments.editables),
-        "requirements": real(arguments.requirement_files),
-        "constraints": real(arguments.constraint_files),
-        "overrides": real(arguments.override_files),
-        "extras": sorted(arguments.extras),
-        "all_extras": arguments.all_extras,
-        "groups": sorted(arguments.groups),
-    }
+    return install_request(arguments.packages, arguments.editables, arguments.requirement_files,
+                           arguments.constraint_files, arguments.override_files, arguments.extras,
+                           arguments.all_extras, arguments.groups)
 
 
 def flags_allow_fast_path(arguments: argparse.Namespace, settings: Settings) -> bool:
@@ -90,30 +74,35 @@ def fast_path_applies(arguments: argparse.Namespace, settings: Settings, manifes
 def recall_verdict(arguments: argparse.Namespace, environment) -> int | None:
     """The verdict of the last check, if the command line, its files and the environment are unchanged.
 
-    This costs a few stat calls and one small JSON read: no requirement is parsed, `packaging` is
-    not even imported.
+    This costs a few stat calls and one small read: no requirement is parsed, `packaging` is not
+    even imported. (`yurt.cli.fast` answers the plainest re-runs this way before argparse.)
     """
     from yurt import log
     from yurt.install import noop
-    from yurt.install.site_packages import fingerprint
 
-    remembered = noop.recall(environment.root, request_of(arguments), fingerprint(environment.site_packages))
-    if remembered is not None:
-        log.debug("no-op: the input and the environment are unchanged since the last check")
-    return remembered
+    state = noop.recall(str(environment.root), request_of(arguments))
+    if state is None:
+        return None
+    log.debug("no-op: the input and the environment are unchanged since the last check")
+    return state["checked"]
+
+
+def remember_verdict(arguments: argparse.Namespace, environment, manifest, checked: int) -> None:
+    from yurt.install import noop
+
+    if environment.is_virtual:
+        noop.remember(str(environment.root), request_of(arguments), environment.site_packages,
+                      manifest.source_files, checked, environment.interpreter.version_text)
 
 
 def check_without_resolving(arguments: argparse.Namespace, manifest, environment) -> int | None:
     """The no-op path when nothing was remembered: a walk through the installed METADATA."""
-    from yurt.install import noop
     from yurt.install.satisfy import check_satisfied
-    from yurt.install.site_packages import fingerprint, scan
+    from yurt.install.site_packages import scan
 
-    directories = environment.site_packages
-    stamp = fingerprint(directories)
-    checked = check_satisfied(manifest, scan(directories), environment.interpreter.markers)
-    if checked is not None and environment.is_virtual:
-        noop.remember(environment.root, request_of(arguments), stamp, manifest.source_files, checked)
+    checked = check_satisfied(manifest, scan(environment.site_packages), environment.interpreter.markers)
+    if checked is not None:
+        remember_verdict(arguments, environment, manifest, checked)
     return checked
 
 
@@ -139,10 +128,10 @@ class DownloadLines:
 def install(arguments, settings, output, manifest, environment, cache, sync, started) -> int:
     from packaging.version import InvalidVersion, Version
 
-    from yurt.errors import YurtError
     from yurt.index.session import open_session
     from yurt.install import noop
     from yurt.install.plan import make_plan
+    from yurt.install.prepare import prepare
     from yurt.install.site_packages import scan
     from yurt.resolve.target import interpreter_target
 
@@ -160,7 +149,8 @@ def install(arguments, settings, output, manifest, environment, cache, sync, sta
     with cache.shared_lock(settings.lock_timeout, on_wait=on_wait), environment_lock(environment, cache):
         session = open_session(settings, cache, warn=output.warning, reporter=DownloadLines(output))
         try:
-            resolution = timed_resolve(manifest, session, target, options, output)
+            builder = make_builder(arguments, cache, session, environment.interpreter, options)
+            resolution = timed_resolve(manifest, session, target, options, output, builder)
             plan = make_plan(
                 resolution, site, sync=sync, reinstall_all=arguments.reinstall,
                 reinstall=frozenset(normalize(name) for name in arguments.reinstall_packages),
@@ -168,26 +158,15 @@ def install(arguments, settings, output, manifest, environment, cache, sync, sta
             if plan.is_empty:
                 output.status(f"Checked {plural(len(resolution.dists))} in "
                               f"{format_duration(time.perf_counter() - started)}")
-                if not sync and fast_path_applies(arguments, settings, manifest) and environment.is_virtual:
-                    from yurt.install.site_packages import fingerprint
-
-                    noop.remember(environment.root, request_of(arguments),
-                                  fingerprint(environment.site_packages), manifest.source_files,
-                                  len(resolution.dists))
+                if not sync and fast_path_applies(arguments, settings, manifest):
+                    remember_verdict(arguments, environment, manifest, len(resolution.dists))
                 return 0
             if arguments.dry_run:
                 report_changes(output, plan, dry_run=True)
                 return 0
-            unbuildable = [dist for dist in plan.install if not dist.is_wheel]
-            if unbuildable:
-                names = ", ".join(f"{dist.name}=={dist.version}" for dist in unbuildable)
-                raise YurtError(
-                    f"no wheel for this platform, and building from source is not supported yet: {names}",
-                    "pass `--only-binary :all:` to resolve to versions that have wheels",
-                )
             noop.forget(environment.root)
             prepare_started = time.perf_counter()
-            wheels = session.downloader.fetch_all([dist.dist for dist in plan.install])
+            wheels = prepare(plan.install, session, builder)
             output.status(f"Prepared {plural(len(plan.install))} in "
                           f"{format_duration(time.perf_counter() - prepare_started)}")
         finally:
@@ -251,9 +230,12 @@ def apply_plan(arguments, settings, output, plan, wheels, environment, manifest)
                     warn=output.warning)
     requested = {normalize(line.requirement.name) for line in manifest.requirements if line.requirement}
     installed_files = []
+    requested |= {dist.name for dist in plan.install if dist.source is not None}
     for dist in plan.install:
-        wheel = wheels[dist.dist.filename]
-        result = install_wheel(wheel.archive, dist.dist.filename, scheme, linker, requested=dist.name in requested)
+        wheel = wheels[dist.name]
+        direct_url = dist.source.direct_url() if dist.source is not None else None
+        result = install_wheel(wheel.archive, wheel.filename, scheme, linker, requested=dist.name in requested,
+                               direct_url=direct_url)
         installed_files.extend(result.paths())
     if settings.compile_bytecode:
         from yurt.install.bytecode import compile_bytecode

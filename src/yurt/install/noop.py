@@ -1,20 +1,45 @@
-"""Remember that an environment satisfied an input, so an unchanged re-run answers from stat calls."""
+"""Remember that an environment satisfied an input, so an unchanged re-run answers from stat calls.
+
+This module is read before argparse on the fast path: it imports only built-in modules (`os`,
+`sys`, `marshal`) and does its own atomic write.
+"""
 
 from __future__ import annotations
 
-import json
+import marshal
 import os
-from pathlib import Path
+import sys
 
-from yurt import __version__, log
-from yurt.fs import atomic_write
+from yurt import __version__
 
 # Kept in the environment itself: it describes that environment, and it survives where the
 # environment does (a bind-mounted project folder), even when the cache does not.
-STATE_FILE = ".yurt-state.json"
+STATE_FILE = ".yurt-state"
+METADATA_SUFFIXES = (".dist-info", ".egg-info", ".egg-link")
 
 
-def file_stats(paths) -> list[list]:
+def fingerprint(directories) -> list:
+    """A cheap summary that changes when dists are added, removed or changed.
+
+    Each folder's own modification time moves when an entry is added, renamed or removed; each
+    metadata entry's moves when files inside it are (RECORD and INSTALLER are replaced by rename).
+    """
+    summary = []
+    for directory in dict.fromkeys(str(directory) for directory in directories):
+        try:
+            summary.append([directory, os.stat(directory).st_mtime_ns])
+            with os.scandir(directory) as entries:
+                summary.extend(sorted(
+                    [entry.name, entry.stat(follow_symlinks=False).st_mtime_ns]
+                    for entry in entries
+                    if entry.name.endswith(METADATA_SUFFIXES)
+                ))
+        except FileNotFoundError:
+            summary.append([directory, None])
+    return summary
+
+
+def file_stats(paths) -> list:
     stats = []
     for path in paths:
         try:
@@ -25,45 +50,92 @@ def file_stats(paths) -> list[list]:
     return stats
 
 
-def request_key(request: dict, fingerprint: str) -> dict:
-    return {"yurt": __version__, "request": request, "environment": fingerprint}
+def identity() -> str:
+    # marshal's format belongs to one Python version; the state is yurt's alone.
+    return f"yurt {__version__} on {sys.version}"
 
 
-def read_state(root: Path) -> dict | None:
+def read_state(root: str) -> dict | None:
     try:
-        return json.loads((root / STATE_FILE).read_bytes())
-    except (OSError, ValueError):
+        with open(os.path.join(root, STATE_FILE), "rb") as stream:
+            state = marshal.loads(stream.read())
+    except (OSError, ValueError, EOFError, TypeError):
         return None
+    if not isinstance(state, dict) or state.get("identity") != identity():
+        return None
+    return state
 
 
-def recall(root: Path, request: dict, fingerprint: str) -> int | None:
-    """The count of the last check, if the input files and the environment are exactly as then."""
+def recall(root: str, request: dict) -> dict | None:
+    """The stored verdict if the request, its files and the environment are exactly as then."""
     state = read_state(root)
-    if state is None or state.get("key") != request_key(request, fingerprint):
+    if state is None or state.get("request") != request:
         return None
-    if state.get("files") != file_stats(path for path, _, _ in state.get("files", [])):
-        log.debug("no-op state: an input file changed")
+    if state.get("files") != file_stats(entry[0] for entry in state.get("files", [])):
         return None
-    return state.get("checked")
+    if state.get("environment") != fingerprint(state.get("site_packages", [])):
+        return None
+    return state
 
 
-def remember(root: Path, request: dict, fingerprint: str, source_files, checked: int) -> None:
+def remember(root: str, request: dict, site_packages, source_files, checked: int, python_version: str) -> None:
     """Store the verdict; skipped when an input reads environment variables, which stat cannot see."""
     for path in source_files:
         try:
-            if b"${" in Path(path).read_bytes():
-                return
+            with open(path, "rb") as stream:
+                if b"${" in stream.read():
+                    return
         except OSError:
             return
-    state = {"key": request_key(request, fingerprint), "files": file_stats(source_files), "checked": checked}
+    site_packages = [str(path) for path in site_packages]
+    state = {
+        "identity": identity(),
+        "request": request,
+        # pyvenv.cfg's stat tells a venv made anew at the same path.
+        "files": file_stats([*source_files, os.path.join(root, "pyvenv.cfg")]),
+        "site_packages": site_packages,
+        "environment": fingerprint(site_packages),
+        "checked": checked,
+        "python_version": python_version,
+    }
+    path = os.path.join(root, STATE_FILE)
+    temporary = f"{path}.{os.getpid()}.tmp"
     try:
-        atomic_write(root / STATE_FILE, json.dumps(state).encode())
-    except OSError as error:
-        log.debug("cannot write the no-op state: %s", error)
+        with open(temporary, "wb") as stream:
+            stream.write(marshal.dumps(state))
+        os.replace(temporary, path)
+    except OSError:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
 
 
-def forget(root: Path) -> None:
+def forget(root) -> None:
     try:
-        (root / STATE_FILE).unlink()
+        os.unlink(os.path.join(root, STATE_FILE))
     except OSError:
         pass
+
+
+def install_request(packages=(), editables=(), requirement_files=(), constraint_files=(), override_files=(),
+                    extras=(), all_extras=False, groups=()) -> dict:
+    """What a `pip install` verdict depends on besides files and the environment: its command line.
+
+    The files it names (and those they include) are compared by stat; nothing is parsed.
+    """
+    def real(paths):
+        return [os.path.realpath(path) for path in paths]
+
+    return {
+        "command": "install",
+        "directory": os.getcwd(),
+        "packages": list(packages),
+        "editables": list(editables),
+        "requirements": real(requirement_files),
+        "constraints": real(constraint_files),
+        "overrides": real(override_files),
+        "extras": sorted(extras),
+        "all_extras": bool(all_extras),
+        "groups": sorted(groups),
+    }

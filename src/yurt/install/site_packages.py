@@ -299,25 +299,3 @@ def scan(directories: Iterable[Path], names: Collection[str] | None = None) -> S
                 if distribution is not None:
                     by_name.setdefault(distribution.normalized_name, []).append(distribution)
     return SitePackages(unique, by_name)
-
-
-def fingerprint(directories: Iterable[Path]) -> str:
-    """A cheap summary that changes when dists are added, removed or changed.
-
-    Each folder's own modification time moves when an entry is added, renamed or removed; each
-    metadata entry's moves when files inside it are (RECORD and INSTALLER are replaced by rename).
-    A no-op check can cache its verdict under this text.
-    """
-    lines = []
-    for directory in dict.fromkeys(str(directory) for directory in directories):
-        try:
-            lines.append(f"{directory} {os.stat(directory).st_mtime_ns}")
-            with os.scandir(directory) as entries:
-                lines += sorted(
-                    f"{entry.name} {entry.stat(follow_symlinks=False).st_mtime_ns}"
-                    for entry in entries
-                    if entry.name.endswith(METADATA_SUFFIXES)
-                )
-        except FileNotFoundError:
-            lines.append(f"{directory} missing")
-    return "\n".join(lines)
