@@ -254,3 +254,38 @@ def test_a_killed_install_leaves_nothing_that_looks_installed(cache_dir, tmp_pat
     result = run_yurt("pip", "install", "--index-url", packages.url, "app", cwd=tmp_path, cache_dir=cache_dir)
     assert result.returncode == 0, result.stderr
     assert dist_infos(venv) == ["app-1.0.dist-info", "lib-2.0.dist-info"]
+
+
+def imported_modules(arguments, cwd, cache_dir, extra_env=None) -> set[str]:
+    environment = yurt_environment(cache_dir, extra_env)
+    completed = subprocess.run([sys.executable, "-X", "importtime", "-m", "yurt", *arguments], cwd=cwd,
+                               env=environment, capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stderr
+    return {line.rsplit("|", 1)[1].strip() for line in completed.stderr.splitlines()
+            if line.startswith("import time:")}
+
+
+def test_no_op_rerun_imports_neither_argparse_nor_packaging(yurt, cache_dir, tmp_path, venv, packages):
+    (tmp_path / "requirements.txt").write_text("app\n")
+    assert install(yurt, tmp_path, packages, "-r", "requirements.txt").returncode == 0
+    # The first re-run checks installed METADATA and remembers the verdict; later ones recall it.
+    assert yurt("pip", "install", "-r", "requirements.txt", cwd=tmp_path).returncode == 0
+    baseline = imported_modules(["--version"], tmp_path, cache_dir)
+    for arguments in (["venv"], ["pip", "install", "-r", "requirements.txt"]):
+        modules = imported_modules(arguments, tmp_path, cache_dir) - (baseline - {"argparse"})
+        heavy = sorted(name for name in modules if name.split(".")[0] in (
+            "argparse", "packaging", "urllib3", "ssl", "zipfile", "msgspec", "pathlib", "typing")
+            or name.startswith(("yurt.index", "yurt.resolve")))
+        assert heavy == [], arguments
+
+
+def test_fast_path_prints_what_the_full_path_prints(yurt, tmp_path, venv, packages):
+    (tmp_path / "requirements.txt").write_text("app\n")
+    assert install(yurt, tmp_path, packages, "-r", "requirements.txt").returncode == 0
+    assert yurt("pip", "install", "-r", "requirements.txt", cwd=tmp_path).returncode == 0
+    for arguments in (["venv"], ["pip", "install", "-r", "requirements.txt"]):
+        fast = yurt(*arguments, cwd=tmp_path)
+        full = yurt(*arguments, cwd=tmp_path, env={"YURT_NO_FAST_PATH": "1"})
+        assert fast.returncode == full.returncode == 0
+        assert mask(fast.stderr) == mask(full.stderr)
+        assert fast.stdout == full.stdout == ""
