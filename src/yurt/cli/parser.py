@@ -299,6 +299,12 @@ def add_resolver_options(parser: argparse.ArgumentParser) -> None:
                        help="do not use wheels for this package (:all: for every package)")
     group.add_argument("--only-binary", action="append", default=[], metavar="NAME",
                        help="use only wheels for this package (:all: for every package)")
+    group.add_argument("--no-build", action="store_true",
+                       help="never build from source: the same as --only-binary :all:")
+    group.add_argument("--no-build-isolation", action="store_true",
+                       help="build in the target environment, whose build requirements must already be there")
+    group.add_argument("-C", "--config-setting", "--config-settings", dest="config_settings", action="append",
+                       default=[], metavar="KEY=VALUE", help="pass a setting to every PEP 517 build backend")
     group.add_argument("-p", "--python", default=None,
                        help="the interpreter to resolve for [env: YURT_PYTHON]")
     group.add_argument("--python-version", default=None, metavar="X.Y",

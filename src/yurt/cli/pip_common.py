@@ -71,6 +71,9 @@ def resolve_options(arguments: argparse.Namespace, manifest, preferences=None):
     prerelease = arguments.prerelease or ("allow" if arguments.pre or manifest.pre else "if-necessary-or-explicit")
     no_binary = set(manifest.no_binary) | {canonicalize_name(n) if n != ":all:" else n for n in arguments.no_binary}
     only_binary = set(manifest.only_binary) | {canonicalize_name(n) if n != ":all:" else n for n in arguments.only_binary}
+    if getattr(arguments, "no_build", False):
+        only_binary = {":all:"}
+        no_binary = set()
     return ResolveOptions(
         prerelease=prerelease,
         resolution=arguments.resolution,
@@ -84,12 +87,27 @@ def resolve_options(arguments: argparse.Namespace, manifest, preferences=None):
     )
 
 
-def timed_resolve(manifest, session, target, options, output: Output):
+def make_builder(arguments: argparse.Namespace, cache, session, interpreter, options):
+    """The source builder of one command, with the user's isolation and config settings."""
+    from yurt.build.builder import BuildOptions, SourceBuilder
+    from yurt.resolve.provider import ResolveOptions
+
+    build_options = BuildOptions(
+        isolation=not arguments.no_build_isolation,
+        config_settings=tuple(arguments.config_settings),
+        # Build environments follow the user's binary policy, not their pins or upgrades.
+        resolve_options=ResolveOptions(prerelease=options.prerelease, no_binary=options.no_binary,
+                                       only_binary=options.only_binary),
+    )
+    return SourceBuilder(cache, session, interpreter, build_options)
+
+
+def timed_resolve(manifest, session, target, options, output: Output, builder=None):
     from yurt.resolve.resolve import resolve
 
     started = time.perf_counter()
     try:
-        resolution = resolve(manifest, session, target, options)
+        resolution = resolve(manifest, session, target, options, builder=builder)
     except YurtError as error:
         from yurt.resolve.solver import NoSolution
 

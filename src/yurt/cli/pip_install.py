@@ -106,25 +106,6 @@ def check_without_resolving(arguments: argparse.Namespace, manifest, environment
     return checked
 
 
-class DownloadLines:
-    """Without a terminal: one `Downloading name (12.3MiB)` line per file over 1 MiB, as uv prints."""
-
-    def __init__(self, output: Output) -> None:
-        self.output = output
-
-    def download_started(self, name: str, size: int | None) -> None:
-        if size is not None and size > 1024 * 1024:
-            from yurt.cache.maintenance import format_size
-
-            self.output.status(f"Downloading {name} ({format_size(size)})")
-
-    def download_progress(self, name: str, received: int) -> None:
-        pass
-
-    def download_finished(self, name: str) -> None:
-        pass
-
-
 def install(arguments, settings, output, manifest, environment, cache, sync, started) -> int:
     from packaging.version import InvalidVersion, Version
 
@@ -147,7 +128,10 @@ def install(arguments, settings, output, manifest, environment, cache, sync, sta
     target = interpreter_target(environment.interpreter)
     on_wait = lambda: output.status("Waiting for another yurt process to release the cache...")  # noqa: E731
     with cache.shared_lock(settings.lock_timeout, on_wait=on_wait), environment_lock(environment, cache):
-        session = open_session(settings, cache, warn=output.warning, reporter=DownloadLines(output))
+        from yurt.cli.progress import download_reporter
+
+        reporter = download_reporter(output)
+        session = open_session(settings, cache, warn=output.warning, reporter=reporter)
         try:
             builder = make_builder(arguments, cache, session, environment.interpreter, options)
             resolution = timed_resolve(manifest, session, target, options, output, builder)
@@ -171,6 +155,8 @@ def install(arguments, settings, output, manifest, environment, cache, sync, sta
                           f"{format_duration(time.perf_counter() - prepare_started)}")
         finally:
             session.close()
+            if hasattr(reporter, "close"):
+                reporter.close()
         apply_plan(arguments, settings, output, plan, wheels, environment, manifest)
     report_changes(output, plan)
     return 0

@@ -14,6 +14,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from yurt import log
+from yurt.dists import DirectSource
 from yurt.index.client import DistFile
 from yurt.index.session import IndexSession
 from yurt.resolve.solver import Provider, Unavailable
@@ -49,11 +50,20 @@ class ResolveOptions:
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """The file chosen for one version, and whether it is a wheel."""
+    """The file chosen for one version, and whether it is a wheel; `dist` is None for a direct reference."""
 
     version: Version
-    dist: DistFile
+    dist: DistFile | None
     is_wheel: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DirectDist:
+    """A package named by path, URL or VCS reference: its one version, its metadata and its source."""
+
+    version: Version
+    metadata: CoreMetadata
+    source: DirectSource
 
 
 def split_package(package: Hashable) -> tuple[str, str | None]:
@@ -84,8 +94,11 @@ class IndexProvider(Provider):
     """Answers the solver from index pages and metadata, fetching ahead in a thread pool."""
 
     def __init__(self, session: IndexSession, target: Target, options: ResolveOptions, *,
-                 direct_roots: frozenset[str] = frozenset(), prefetch_workers: int = 16):
+                 direct_roots: frozenset[str] = frozenset(), prefetch_workers: int = 16, builder=None):
         self.session = session
+        # Builds metadata for sdists that do not state it (yurt.build.builder.SourceBuilder); None: no builds.
+        self.builder = builder
+        self._direct_dists: dict[str, DirectDist] = {}
         # Names the user asked for directly: `--resolution lowest-direct` takes their lowest versions.
         self._direct_roots = direct_roots
         self.target = target
@@ -142,6 +155,15 @@ class IndexProvider(Provider):
         name = canonicalize_name(requirement.name)
         return list(self.options.overrides.get(name, (requirement,)))
 
+    def add_direct(self, name: str, direct: DirectDist) -> None:
+        """Make a direct reference the only version of its package, ranked before everything else."""
+        self._direct_dists[name] = direct
+        self._direct.add(name)
+
+    def direct_source(self, name: str) -> DirectSource | None:
+        direct = self._direct_dists.get(name)
+        return None if direct is None else direct.source
+
     # ------------------------------------------------------------------ pages and files
 
     def prefetch_page(self, name: str) -> Future:
@@ -153,6 +175,9 @@ class IndexProvider(Provider):
             return future
 
     def _load_files(self, name: str) -> dict[Version, list[DistFile]]:
+        if name in self._direct_dists:
+            # A direct reference is the package's only source: the index is not asked.
+            return {}
         by_version: dict[Version, list[DistFile]] = {}
         parsed_versions: dict[str, Version | None] = {}
         for dist in self.session.client.project_files(name):
@@ -185,7 +210,9 @@ class IndexProvider(Provider):
         universe = self._universes.get(package)
         if universe is None:
             name, _ = split_package(package)
-            universe = VersionUniverse(package, tuple(self.files(name)))
+            direct = self._direct_dists.get(name)
+            versions = (direct.version,) if direct is not None else tuple(self.files(name))
+            universe = VersionUniverse(package, versions)
             with self._lock:
                 universe = self._universes.setdefault(package, universe)
         return universe
@@ -209,6 +236,11 @@ class IndexProvider(Provider):
         key = (name, version, allow_yanked)
         if key in self._candidates:
             return self._candidates[key]
+        direct = self._direct_dists.get(name)
+        if direct is not None:
+            if direct.version != version:
+                return None
+            return Candidate(version, None, direct.source.kind == "wheel")
         best_wheel: tuple[int, DistFile] | None = None
         sdist: DistFile | None = None
         binary_only = name in self.options.only_binary or ":all:" in self.options.only_binary
@@ -291,6 +323,9 @@ class IndexProvider(Provider):
     def unavailable_reason(self, package: Hashable, allowed: VersionSet) -> str | None:
         name, _ = split_package(package)
         versions = allowed.versions()
+        direct = self._direct_dists.get(name)
+        if direct is not None:
+            return None if versions else f"the direct reference ({direct.source.url}) is version {direct.version}"
         if not self.files(name):
             return "it is not on the package index" if self.session.client.sources.indexes else "no source offers it"
         if not versions:
@@ -331,6 +366,9 @@ class IndexProvider(Provider):
             return future
 
     def _load_metadata(self, name: str, version: Version) -> CoreMetadata | Unavailable:
+        direct = self._direct_dists.get(name)
+        if direct is not None:
+            return direct.metadata
         candidate = self.candidate(name, version, allow_yanked=True)
         if candidate is None:
             return Unavailable("no usable file")
@@ -338,12 +376,13 @@ class IndexProvider(Provider):
             return parse_core_metadata(self.session.metadata.wheel_metadata(candidate.dist))
         from yurt.build.static_metadata import static_sdist_metadata
 
+        if self.builder is not None:
+            # Static metadata first, then the backend's metadata hook, then a full build.
+            return self.builder.sdist_metadata(candidate.dist)
         path = self.session.downloader.fetch_sdist(candidate.dist)
         metadata = static_sdist_metadata(path)
         if metadata is None:
-            return Unavailable(
-                f"its metadata is dynamic ({candidate.dist.filename}), and building sdists is not supported yet"
-            )
+            return Unavailable(f"its metadata is dynamic ({candidate.dist.filename}), and builds are off here")
         return metadata
 
     def dependencies(self, package: Hashable, version: Version) -> list[tuple[Hashable, VersionSet]] | Unavailable:

@@ -7,12 +7,13 @@ from dataclasses import replace
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 from yurt.dists import Resolution, ResolvedDist
 from yurt.errors import YurtError
 from yurt.index.session import IndexSession
 from yurt.requirements.manifest import Manifest, RequirementLine
-from yurt.resolve.provider import IndexProvider, ResolveOptions, extra_package, split_package
+from yurt.resolve.provider import DirectDist, IndexProvider, ResolveOptions, extra_package, split_package
 from yurt.resolve.solver import RootRequirement, solve
 from yurt.resolve.target import Target
 
@@ -38,22 +39,59 @@ def requirements_by_name(lines: tuple[RequirementLine, ...]) -> dict[str, tuple[
     return {name: tuple(items) for name, items in grouped.items()}
 
 
-def resolve(manifest: Manifest, session: IndexSession, target: Target, options: ResolveOptions) -> Resolution:
-    """Resolve the manifest's requirements for the target; raises NoSolution with an explanation."""
+def read_direct_references(lines: list[RequirementLine], builder) -> tuple[list[RequirementLine], dict[str, DirectDist]]:
+    """Fetch every path, URL and VCS requirement and read its metadata: each becomes a named requirement."""
+    from yurt.build.sources import fetch_reference
+
+    named: list[RequirementLine] = []
+    direct: dict[str, DirectDist] = {}
+    for line in lines:
+        if line.reference is None:
+            named.append(line)
+            continue
+        if builder is None:
+            raise YurtError(f"{line.text!r}: a path, URL or VCS reference cannot be used here",
+                            "require the package by name from an index or --find-links folder")
+        source = fetch_reference(line, builder.cache, builder.session.downloader)
+        metadata = builder.source_metadata(source, line.text)
+        name = canonicalize_name(metadata.name)
+        if line.requirement is not None and canonicalize_name(line.requirement.name) != name:
+            raise YurtError(f"{line.text!r} names `{line.requirement.name}`, but the project there is"
+                            f" `{metadata.name}`", "correct the name before `@` (or in `#egg=`)")
+        try:
+            version = Version(metadata.version)
+        except InvalidVersion:
+            raise YurtError(f"{line.text!r}: the project's version {metadata.version!r} is not a valid version") from None
+        known = direct.get(name)
+        if known is not None and known.source.url != source.url:
+            raise YurtError(f"`{name}` is required from two places: {known.source.url} and {source.url}",
+                            "keep one of the two requirements")
+        if known is None or source.editable:
+            direct[name] = DirectDist(version, metadata, source)
+        extras = line.extras or (frozenset(line.requirement.extras) if line.requirement is not None else frozenset())
+        extras_text = f"[{','.join(sorted(extras))}]" if extras else ""
+        named.append(line._replace(requirement=Requirement(f"{name}{extras_text}")))
+    return named, direct
+
+
+def resolve(manifest: Manifest, session: IndexSession, target: Target, options: ResolveOptions,
+            builder=None) -> Resolution:
+    """Resolve the manifest's requirements for the target; raises NoSolution with an explanation.
+
+    `builder` (a yurt.build.builder.SourceBuilder) reads or builds the metadata of sdists and of
+    direct references; without it, such requirements are refused.
+    """
     options = replace(
         options,
         constraints={**requirements_by_name(manifest.constraints), **options.constraints},
         overrides={**requirements_by_name(manifest.overrides), **options.overrides},
     )
     lines = [line for line in manifest.requirements + manifest.editables if target.evaluate(line.marker)]
-    for line in lines:
-        if line.reference is not None:
-            raise YurtError(
-                f"{line.text!r}: installing from a path, URL or VCS reference is not supported yet",
-                "require the package by name from an index or --find-links folder",
-            )
+    lines, direct = read_direct_references(lines, builder)
     direct_roots = frozenset(canonicalize_name(line.requirement.name) for line in lines)
-    provider = IndexProvider(session, target, options, direct_roots=direct_roots)
+    provider = IndexProvider(session, target, options, direct_roots=direct_roots, builder=builder)
+    for name, dist in direct.items():
+        provider.add_direct(name, dist)
     try:
         roots: list[RootRequirement] = []
         origins: dict[str, list[str]] = {}
@@ -108,6 +146,7 @@ def build_resolution(chosen, provider: IndexProvider, origins, requested_extras)
                 version=version,
                 dist=candidate.dist,
                 is_wheel=candidate.is_wheel,
+                source=provider.direct_source(name),
                 extras=frozenset(requested_extras.get(name, ())),
                 parents=tuple(sorted(parents[name])),
                 origins=tuple(dict.fromkeys(origins.get(name, ()))),

@@ -1,0 +1,46 @@
+"""Turn the dists of a plan into unpacked wheels in the cache: download index wheels, build the rest."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from yurt.dists import ResolvedDist
+from yurt.errors import YurtError
+from yurt.index.download import CachedWheel
+
+
+def needs_build(dist: ResolvedDist) -> bool:
+    """Direct references and registry sdists go through the builder; index wheels are downloaded."""
+    return dist.source is not None or not dist.is_wheel
+
+
+def prepare(dists: Sequence[ResolvedDist], session, builder) -> dict[str, CachedWheel]:
+    """Every dist's unpacked wheel, by normalized name.
+
+    Builds run in parallel up to the core count (they are CPU-bound subprocesses), while the
+    downloads go on beside them.
+    """
+    to_build = [dist for dist in dists if needs_build(dist)]
+    to_download = [dist for dist in dists if not needs_build(dist)]
+    if to_build and builder is None:
+        names = ", ".join(f"{dist.name}=={dist.version}" for dist in to_build)
+        raise YurtError(f"these need a build, and building is off here: {names}")
+    wheels: dict[str, CachedWheel] = {}
+    if not to_build:
+        fetched = session.downloader.fetch_all([dist.dist for dist in to_download])
+        return {dist.name: fetched[dist.dist.filename] for dist in to_download}
+    with ThreadPoolExecutor(max_workers=min(os.cpu_count() or 1, len(to_build)),
+                            thread_name_prefix="yurt-build") as pool:
+        futures = {dist.name: pool.submit(builder.wheel_for, dist) for dist in to_build}
+        try:
+            fetched = session.downloader.fetch_all([dist.dist for dist in to_download])
+        except BaseException:
+            for future in futures.values():
+                future.cancel()
+            raise
+        wheels.update((dist.name, fetched[dist.dist.filename]) for dist in to_download)
+        # The first failure in the order of the plan is raised, after the other builds finish.
+        wheels.update((name, future.result()) for name, future in futures.items())
+    return wheels
