@@ -106,6 +106,9 @@ class UnusedParser:
     def add_argument_group(self, *arguments, **keywords) -> UnusedParser:
         return self
 
+    def add_mutually_exclusive_group(self, *arguments, **keywords) -> UnusedParser:
+        return self
+
     def add_subparsers(self, *arguments, **keywords) -> UnusedParser:
         return self
 
