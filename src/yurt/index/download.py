@@ -12,7 +12,6 @@ from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 from yurt.cache import ARCHIVES, BUILDS, WHEELS, Cache
-from yurt.cache.archives import archive_path, unpack_wheel
 from yurt.errors import YurtError
 from yurt.fs import atomic_write, temporary_sibling
 from yurt.index.client import DistFile, OfflineMiss, file_project_name
@@ -97,7 +96,7 @@ class Downloader:
             if expected is None or expected[0] != "sha256":
                 return None
             digest = expected[1]
-        archive = archive_path(self.cache, digest)
+        archive = self.cache.bucket(ARCHIVES) / digest
         if archive.is_dir():
             known = dist.file.hashes.get("sha256")
             if known and known.lower() != digest:
@@ -127,6 +126,8 @@ class Downloader:
         temporary = temporary_sibling(self.cache.bucket(ARCHIVES) / dist.filename)
         try:
             digest = self._download(dist, temporary)
+            from yurt.cache.archives import unpack_wheel
+
             archive = unpack_wheel(temporary, self.cache, digest, dist.filename)
         finally:
             temporary.unlink(missing_ok=True)

@@ -8,16 +8,52 @@ from dataclasses import dataclass
 from yurt.cache import Cache
 from yurt.index.client import IndexClient
 from yurt.index.download import Downloader, DownloadReporter
-from yurt.index.http import HttpClient
 from yurt.index.metadata import MetadataFetcher
 from yurt.index.sources import resolve_sources
+
+
+class LazyHttpClient:
+    """Builds the real HTTP client on first use: a warm run answered from the cache never imports
+    urllib3 and ssl, which together cost more than the rest of a warm resolve."""
+
+    def __init__(self, **options) -> None:
+        self._options = options
+        self._credential_urls: list[str] = []
+        self._client = None
+
+    def remember_credentials(self, url: str) -> None:
+        if self._client is None:
+            self._credential_urls.append(url)
+        else:
+            self._client.remember_credentials(url)
+
+    @property
+    def request_count(self) -> int:
+        return 0 if self._client is None else self._client.request_count
+
+    @property
+    def client(self):
+        if self._client is None:
+            from yurt.index.http import HttpClient
+
+            self._client = HttpClient(**self._options)
+            for url in self._credential_urls:
+                self._client.remember_credentials(url)
+        return self._client
+
+    def __getattr__(self, name: str):
+        return getattr(self.client, name)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
 
 
 @dataclass(frozen=True, slots=True)
 class IndexSession:
     """Everything that talks to indexes during one command, sharing one connection pool."""
 
-    http: HttpClient
+    http: LazyHttpClient
     client: IndexClient
     downloader: Downloader
     metadata: MetadataFetcher
@@ -43,7 +79,7 @@ def open_session(
         settings.index_strategy,
     )
     extra = {} if backoff is None else {"backoff": backoff}
-    http = HttpClient(
+    http = LazyHttpClient(
         timeout=settings.http_timeout,
         retries=settings.http_retries,
         concurrent_downloads=settings.concurrent_downloads,
