@@ -34,6 +34,24 @@ def same_version(installed: str, wanted: Version) -> bool:
         return False
 
 
+def same_source(installed: InstalledDistribution, dist: ResolvedDist) -> bool:
+    """A direct reference is kept only if it was installed from the same place (PEP 610 direct_url.json).
+
+    A local folder named on the command line is always reinstalled: its content may have changed.
+    """
+    if dist.source is None:
+        return True
+    if dist.source.rebuild and not dist.source.editable:
+        return False
+    import json
+
+    try:
+        recorded = json.loads((installed.path / "direct_url.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return recorded == dist.source.direct_url()
+
+
 def make_plan(
     resolution: Resolution,
     site: SitePackages,
@@ -48,6 +66,7 @@ def make_plan(
         keep = (
             len(installed) == 1
             and same_version(installed[0].version, dist.version)
+            and same_source(installed[0], dist)
             and not reinstall_all
             and dist.name not in reinstall
         )
