@@ -289,3 +289,18 @@ def test_fast_path_prints_what_the_full_path_prints(yurt, tmp_path, venv, packag
         assert fast.returncode == full.returncode == 0
         assert mask(fast.stderr) == mask(full.stderr)
         assert fast.stdout == full.stdout == ""
+
+
+def test_target_and_prefix_folders(yurt, tmp_path, packages):
+    result = install(yurt, tmp_path, packages, "--target", "target", "app")
+    assert result.returncode == 0, result.stderr
+    target = tmp_path / "target"
+    assert sorted(entry for entry in os.listdir(target) if entry.endswith(".dist-info")) == [
+        "app-1.0.dist-info", "lib-2.0.dist-info"]
+    assert (target / "bin" / "app-run").is_file()
+    run = subprocess.run([sys.executable, "-c", "import app; print(app.__version__)"], capture_output=True,
+                         text=True, env={**os.environ, "PYTHONPATH": str(target)})
+    assert run.stdout.strip() == "1.0"
+    result = install(yurt, tmp_path, packages, "--prefix", "prefix", "lib==1.0")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "prefix" / "lib" / PYTHON_TAG / "site-packages" / "lib-1.0.dist-info").is_dir()

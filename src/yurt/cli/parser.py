@@ -337,6 +337,10 @@ def add_installer_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--system", action="store_true", help="install into the interpreter's own environment")
     group.add_argument("--break-system-packages", action="store_true",
                        help="with --system, install even into an externally managed interpreter")
+    group.add_argument("-t", "--target", default=None, metavar="DIR",
+                       help="install packages (and scripts, into DIR/bin) straight into this folder")
+    group.add_argument("--prefix", default=None, metavar="DIR",
+                       help="install into the interpreter's layout under this folder (DIR/lib/pythonX.Y/...)")
     group.add_argument("--link-mode", choices=("clone", "hardlink", "copy", "symlink"), default=None,
                        help="how files get from the cache into the environment (default clone, falling back to"
                             " hardlink, then copy) [env: YURT_LINK_MODE]")

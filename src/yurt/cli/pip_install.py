@@ -21,9 +21,21 @@ def run(arguments: argparse.Namespace, settings: Settings, output: Output) -> in
     from yurt.python.environment import find_environment
 
     cache = Cache(settings.cache_dir)
-    environment = find_environment(
-        settings.python, cache, system=arguments.system, break_system_packages=arguments.break_system_packages
-    )
+    if arguments.target or arguments.prefix:
+        from pathlib import Path
+
+        from yurt.python.discovery import find_interpreter
+        from yurt.python.environment import directory_environment
+
+        environment = directory_environment(
+            find_interpreter(settings.python, cache),
+            target=Path(arguments.target) if arguments.target else None,
+            prefix=Path(arguments.prefix) if arguments.prefix else None,
+        )
+    else:
+        environment = find_environment(
+            settings.python, cache, system=arguments.system, break_system_packages=arguments.break_system_packages
+        )
     output.status(
         f"Using Python {environment.interpreter.version_text} environment at: {environment.display()}"
     )
@@ -206,7 +218,13 @@ def apply_plan(arguments, settings, output, plan, wheels, environment, manifest)
         output.status(f"Uninstalled {plural(len(plan.remove))} in "
                       f"{format_duration(time.perf_counter() - removal_started)}")
     install_started = time.perf_counter()
-    scheme = Scheme.for_interpreter(environment.interpreter)
+    if environment.root == environment.interpreter.prefix:
+        scheme = Scheme.for_interpreter(environment.interpreter)
+    else:
+        # --target or --prefix: the environment's folders, with the interpreter's scripts running it.
+        scheme = Scheme(prefix=environment.root, purelib=environment.purelib, platlib=environment.platlib,
+                        scripts=environment.scripts, data=environment.data, include=environment.include,
+                        python=environment.interpreter.executable)
     if settings.link_mode == "symlink" and settings.no_cache:
         from yurt.errors import YurtError
 

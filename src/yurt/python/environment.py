@@ -111,3 +111,24 @@ def find_environment(
             "use a virtual environment (`yurt venv`), or pass `--break-system-packages`",
         )
     return environment
+
+
+def directory_environment(interpreter: Interpreter, *, target: Path | None = None,
+                          prefix: Path | None = None) -> Environment:
+    """`--target DIR` (packages and scripts straight into one folder) or `--prefix DIR` (the
+    interpreter's own layout under another root), as pip lays them out."""
+    if target is not None:
+        root = target.absolute()
+        return Environment(interpreter, root, root, root, root / "bin", root, root / "include", False)
+    root = prefix.absolute()
+    scheme = interpreter.venv_scheme
+    return Environment(
+        interpreter=interpreter,
+        root=root,
+        purelib=root / scheme["purelib"],
+        platlib=root / scheme["platlib"],
+        scripts=root / scheme["scripts"],
+        data=root / scheme["data"],
+        include=root / scheme["include"],
+        is_virtual=False,
+    )
