@@ -124,7 +124,7 @@ def install(arguments, settings, output, manifest, environment, cache, sync, sta
     from yurt.index.session import open_session
     from yurt.install import noop
     from yurt.install.plan import make_plan
-    from yurt.install.prepare import prepare
+    from yurt.install.prepare import needs_build, prepare
     from yurt.install.site_packages import scan
     from yurt.resolve.target import interpreter_target
 
@@ -162,9 +162,12 @@ def install(arguments, settings, output, manifest, environment, cache, sync, sta
                 return 0
             noop.forget(environment.root)
             prepare_started = time.perf_counter()
+            # As uv counts: only what had to be downloaded or built, not what the cache held.
+            fetched = sum(1 for dist in plan.install if needs_build(dist) or not session.downloader.cached(dist.dist))
             wheels = prepare(plan.install, session, builder)
-            output.status(f"Prepared {plural(len(plan.install))} in "
-                          f"{format_duration(time.perf_counter() - prepare_started)}")
+            if fetched:
+                output.status(f"Prepared {plural(fetched)} in "
+                              f"{format_duration(time.perf_counter() - prepare_started)}")
         finally:
             session.close()
             if hasattr(reporter, "close"):
