@@ -306,3 +306,20 @@ def test_git_requirement_at_a_tag_and_at_a_commit(yurt, tmp_path, index, venv, r
                     input=f"gitpkg @ {url}@main#subdirectory=sub\n")
     assert compiled.returncode == 0, compiled.stderr
     assert compiled.stdout.strip() == f"gitpkg @ {url}@{head}#subdirectory=sub"
+
+
+def test_missing_build_requirement_names_the_build(yurt, tmp_path, index, venv):
+    add_sdist(index, tmp_path, Package("needy", "1.0"), metadata_version="2.2", build_requires=("nowhere>=1",))
+    result = install(yurt, tmp_path, index, "needy")
+    assert result.returncode == 1
+    assert "error: failed to build needy==1.0" in result.stderr
+    assert "nowhere" in result.stderr
+    assert dist_infos(venv) == []
+
+
+def test_no_build_isolation_builds_in_the_target_environment(yurt, tmp_path, index, cache_dir, venv):
+    add_sdist(index, tmp_path, Package("plain", "1.0"), metadata_version="2.2")
+    result = install(yurt, tmp_path, index, "plain", "--no-build-isolation")
+    assert result.returncode == 0, result.stderr
+    assert " + plain==1.0" in result.stderr
+    assert build_environments(cache_dir) == []

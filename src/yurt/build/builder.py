@@ -22,6 +22,7 @@ from yurt.build.static_metadata import project_table_metadata, static_sdist_meta
 from yurt.cache import BUILDS, Cache
 from yurt.cache.archives import member_target, unpack_wheel
 from yurt.dists import DirectSource, ResolvedDist
+from yurt.errors import YurtError
 from yurt.fs import atomic_write, temporary_sibling
 from yurt.index.client import DistFile
 from yurt.index.download import CachedWheel
@@ -297,8 +298,19 @@ class SourceBuilder:
         def populate(items, scheme):
             from yurt.install.populate import populate_environment
 
-            populate_environment(items, scheme, self.interpreter, self.session, self.cache, child,
-                                 self.options.resolve_options)
+            try:
+                populate_environment(items, scheme, self.interpreter, self.session, self.cache, child,
+                                     self.options.resolve_options)
+            except BuildFailure:
+                raise
+            except YurtError as error:
+                # Name the build the requirements were for: the user never asked for them directly.
+                details = "\n".join(f"  {line}" for line in error.message.splitlines())
+                raise BuildFailure(
+                    f"failed to build {label}: its build requirements ({', '.join(items)}) cannot be"
+                    f" installed:\n{details}",
+                    *error.hints,
+                ) from None
 
         with self.shared.lock(f"environment:{key}"):
             return ensure_build_environment(self.cache, self.interpreter, requirements, populate)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,12 @@ LEGACY_BACKEND = "setuptools.build_meta:__legacy__"
 LEGACY_REQUIRES = ("setuptools>=40.8.0",)
 # Lines of backend output shown with a failure unless `-v` asks for all of them.
 FAILURE_TAIL = 20
+
+
+# pyproject_hooks re-raises the backend's warnings in this process; they would reach the user's
+# terminal as noise about someone else's project, so they are dropped (the backend's own output
+# is kept for failures).
+warnings.filterwarnings("ignore", category=pyproject_hooks.BuildBackendWarning)
 
 
 class BuildFailure(YurtError):
