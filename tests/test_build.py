@@ -323,3 +323,19 @@ def test_no_build_isolation_builds_in_the_target_environment(yurt, tmp_path, ind
     assert result.returncode == 0, result.stderr
     assert " + plain==1.0" in result.stderr
     assert build_environments(cache_dir) == []
+
+
+def test_config_settings_reach_the_backend(yurt, tmp_path, index, venv):
+    project = write_project(Package("configured", "1.0"), tmp_path / "configured")
+    backend = project / "backend" / "__init__.py"
+    # Wrap the test backend's build_wheel so it records what the frontend passed.
+    backend.write_text(backend.read_text() + (
+        "\n\n_build_wheel = build_wheel\n\n\n"
+        "def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):\n"
+        "    (SOURCE_ROOT / 'settings.json').write_text(json.dumps(config_settings))\n"
+        "    return _build_wheel(wheel_directory, config_settings, metadata_directory)\n"
+    ))
+    result = install(yurt, tmp_path, index, "./configured", "-C", "color=blue", "-C", "color=red",
+                     "--config-setting", "level=3")
+    assert result.returncode == 0, result.stderr
+    assert json.loads((project / "settings.json").read_text()) == {"color": ["blue", "red"], "level": "3"}

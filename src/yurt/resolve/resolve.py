@@ -41,19 +41,32 @@ def requirements_by_name(lines: tuple[RequirementLine, ...]) -> dict[str, tuple[
 
 def read_direct_references(lines: list[RequirementLine], builder) -> tuple[list[RequirementLine], dict[str, DirectDist]]:
     """Fetch every path, URL and VCS requirement and read its metadata: each becomes a named requirement."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from yurt.build.sources import fetch_reference
 
+    references = [line for line in lines if line.reference is not None]
+    if references and builder is None:
+        raise YurtError(f"{references[0].text!r}: a path, URL or VCS reference cannot be used here",
+                        "require the package by name from an index or --find-links folder")
+
+    def read(line: RequirementLine):
+        source = fetch_reference(line, builder.cache, builder.session.downloader)
+        return source, builder.source_metadata(source, line.text)
+
+    read_references = {}
+    if references:
+        # Clones, downloads and metadata builds of different references overlap.
+        with ThreadPoolExecutor(max_workers=min(8, len(references)), thread_name_prefix="yurt-direct") as pool:
+            futures = [(line, pool.submit(read, line)) for line in references]
+            read_references = {id(line): future.result() for line, future in futures}
     named: list[RequirementLine] = []
     direct: dict[str, DirectDist] = {}
     for line in lines:
         if line.reference is None:
             named.append(line)
             continue
-        if builder is None:
-            raise YurtError(f"{line.text!r}: a path, URL or VCS reference cannot be used here",
-                            "require the package by name from an index or --find-links folder")
-        source = fetch_reference(line, builder.cache, builder.session.downloader)
-        metadata = builder.source_metadata(source, line.text)
+        source, metadata = read_references[id(line)]
         name = canonicalize_name(metadata.name)
         if line.requirement is not None and canonicalize_name(line.requirement.name) != name:
             raise YurtError(f"{line.text!r} names `{line.requirement.name}`, but the project there is"
