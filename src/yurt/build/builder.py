@@ -16,7 +16,7 @@ from pathlib import Path
 import pyproject_hooks
 
 from yurt import log
-from yurt.build.environment import BuildEnvironment, ensure_build_environment
+from yurt.build.environment import BuildEnvironment, ensure_build_environment, environment_key
 from yurt.build.frontend import BuildFailure, HookContext, call_hook, parse_config_settings, read_build_system
 from yurt.build.static_metadata import project_table_metadata, static_sdist_metadata
 from yurt.cache import BUILDS, Cache
@@ -283,8 +283,6 @@ class SourceBuilder:
         return context
 
     def _environment(self, requirements: Sequence[str], label: str) -> BuildEnvironment:
-        from yurt.build.environment import environment_key
-
         key = environment_key(requirements, self.interpreter)
         if key in self.chain:
             raise BuildFailure(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -101,7 +100,3 @@ def fetch_url(line: RequirementLine, downloader, **common) -> DirectSource:
     return DirectSource("sdist", path, url, sha256=path.parent.name,
                         subdirectory=line.reference.subdirectory, **common)
 
-
-def project_label(source: DirectSource) -> str:
-    """How messages name a direct source: its path or URL."""
-    return os.fspath(source.path) if source.vcs is None and source.kind == "directory" else source.url
