@@ -283,7 +283,8 @@ def test_fast_path_prints_what_the_full_path_prints(yurt, tmp_path, venv, packag
     (tmp_path / "requirements.txt").write_text("app\n")
     assert install(yurt, tmp_path, packages, "-r", "requirements.txt").returncode == 0
     assert yurt("pip", "install", "-r", "requirements.txt", cwd=tmp_path).returncode == 0
-    for arguments in (["venv"], ["pip", "install", "-r", "requirements.txt"]):
+    for arguments in (["venv"], ["pip", "install", "-r", "requirements.txt"],
+                      ["pip", "install", "--python", ".venv", "-r", "requirements.txt"]):
         fast = yurt(*arguments, cwd=tmp_path)
         full = yurt(*arguments, cwd=tmp_path, env={"YURT_NO_FAST_PATH": "1"})
         assert fast.returncode == full.returncode == 0

@@ -121,11 +121,19 @@ def find_venv() -> str | None:
 def remembered_install(words: list[str], started: float) -> int | None:
     """`yurt pip install [-r FILE]... [NAME]...` with a remembered verdict for exactly this input."""
     requirement_files, packages = [], []
+    root = None
     position = 0
     while position < len(words):
         word = words[position]
         if word in ("-r", "--requirement") and position + 1 < len(words):
             requirement_files.append(words[position + 1])
+            position += 2
+            continue
+        if word in ("-p", "--python") and position + 1 < len(words):
+            # Only a venv folder: an interpreter path or a version needs discovery.
+            root = os.path.abspath(words[position + 1])
+            if not os.path.isfile(os.path.join(root, "pyvenv.cfg")):
+                return None
             position += 2
             continue
         if word.startswith("-") or "/" in word or word == ".":
@@ -134,7 +142,7 @@ def remembered_install(words: list[str], started: float) -> int | None:
         position += 1
     if "-" in requirement_files or not (requirement_files or packages):
         return None
-    root = find_venv()
+    root = root or find_venv()
     if root is None:
         return None
     from yurt.install import noop
