@@ -340,8 +340,11 @@ class _WheelInstallation:
                 raise InstallError(f"cannot install {self.filename}: a file is in the way of the folder {path}") from None
             return
         except FileNotFoundError:
+            # Another wheel may create the same folder meanwhile (copies run in threads): retry
+            # through this method, which accepts a folder that appeared.
             self._make_directory(os.path.dirname(path))
-            os.mkdir(path)
+            self._make_directory(path)
+            return
         self.created_directories.append(path)
 
     def _place_tree(
