@@ -17,9 +17,13 @@ class LazyHttpClient:
     urllib3 and ssl, which together cost more than the rest of a warm resolve."""
 
     def __init__(self, **options) -> None:
+        import threading
+
         self._options = options
         self._credential_urls: list[str] = []
         self._client = None
+        # Prefetch threads ask at once: exactly one of them builds the client (and its TLS context).
+        self._lock = threading.Lock()
 
     def remember_credentials(self, url: str) -> None:
         if self._client is None:
@@ -34,11 +38,14 @@ class LazyHttpClient:
     @property
     def client(self):
         if self._client is None:
-            from yurt.index.http import HttpClient
+            with self._lock:
+                if self._client is None:
+                    from yurt.index.http import HttpClient
 
-            self._client = HttpClient(**self._options)
-            for url in self._credential_urls:
-                self._client.remember_credentials(url)
+                    client = HttpClient(**self._options)
+                    for url in self._credential_urls:
+                        client.remember_credentials(url)
+                    self._client = client
         return self._client
 
     def __getattr__(self, name: str):
