@@ -87,19 +87,43 @@ def resolve_options(arguments: argparse.Namespace, manifest, preferences=None):
     )
 
 
+class LazyBuilder:
+    """The source builder, made on first use: most runs build nothing, and its imports
+    (pyproject-hooks, tarfile, zipfile, the build frontend) would slow every start."""
+
+    def __init__(self, factory) -> None:
+        import threading
+
+        self._factory = factory
+        self._builder = None
+        # Prefetch threads may ask at once; exactly one builder must exist.
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str):
+        if self._builder is None:
+            with self._lock:
+                if self._builder is None:
+                    self._builder = self._factory()
+        return getattr(self._builder, name)
+
+
 def make_builder(arguments: argparse.Namespace, cache, session, interpreter, options):
     """The source builder of one command, with the user's isolation and config settings."""
-    from yurt.build.builder import BuildOptions, SourceBuilder
-    from yurt.resolve.provider import ResolveOptions
 
-    build_options = BuildOptions(
-        isolation=not arguments.no_build_isolation,
-        config_settings=tuple(arguments.config_settings),
-        # Build environments follow the user's binary policy, not their pins or upgrades.
-        resolve_options=ResolveOptions(prerelease=options.prerelease, no_binary=options.no_binary,
-                                       only_binary=options.only_binary),
-    )
-    return SourceBuilder(cache, session, interpreter, build_options)
+    def factory():
+        from yurt.build.builder import BuildOptions, SourceBuilder
+        from yurt.resolve.provider import ResolveOptions
+
+        build_options = BuildOptions(
+            isolation=not arguments.no_build_isolation,
+            config_settings=tuple(arguments.config_settings),
+            # Build environments follow the user's binary policy, not their pins or upgrades.
+            resolve_options=ResolveOptions(prerelease=options.prerelease, no_binary=options.no_binary,
+                                           only_binary=options.only_binary),
+        )
+        return SourceBuilder(cache, session, interpreter, build_options)
+
+    return LazyBuilder(factory)
 
 
 def timed_resolve(manifest, session, target, options, output: Output, builder=None):
