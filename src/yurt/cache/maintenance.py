@@ -22,6 +22,7 @@ from yurt.cache import (
     Cache,
 )
 from yurt.errors import YurtError
+from yurt.spec.names import is_valid_name, normalize_name
 from yurt.fs import TEMPORARY_PREFIX, temporary_sibling
 
 # Kept by `clean`: processes waiting for the lock hold the lock file open, and a root that stays
@@ -77,19 +78,15 @@ class Tally:
         return PruneReport(self.entries, self.files, self.bytes)
 
 
-# PEP 508's rule for a project name; anything else could never have made a cache entry.
-VALID_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
-
-
-def normalize_name(name: str) -> str:
-    """A project name as PEP 503 compares it: lowercase, runs of `-`, `_`, `.` as one `-`."""
-    if not VALID_NAME.fullmatch(name):
-        # Checked here, because the name becomes part of the paths that are removed.
+def checked_name(name: str) -> str:
+    """A project name as PEP 503 compares it, refused unless PEP 508 allows it: the name becomes part
+    of the paths that are removed, and anything else could never have made a cache entry."""
+    if not is_valid_name(name):
         raise YurtError(
             f"{name!r} is not a valid package name",
             "a name is letters and digits, with `-`, `_` or `.` between them",
         )
-    return re.sub(r"[-_.]+", "-", name).lower()
+    return normalize_name(name)
 
 
 def clean(cache: Cache, names: Iterable[str] = ()) -> CleanReport:
@@ -99,7 +96,7 @@ def clean(cache: Cache, names: Iterable[str] = ()) -> CleanReport:
     its lock file and its CACHEDIR.TAG stay, so processes waiting on the lock keep a valid file.
     """
     tally = Tally()
-    names = [normalize_name(name) for name in names]
+    names = [checked_name(name) for name in names]
     if not cache.root.is_dir():
         return tally.clean_report()
     if not names:

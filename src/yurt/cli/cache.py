@@ -33,7 +33,7 @@ def clean(cache: Cache, names: list[str], force: bool, timeout: float, output: O
         output.status(f"No cache found at: {cache.root}")
         return 0
     # The same package spelled twice (`Foo_Bar foo-bar`) is cleaned and reported once.
-    packages = list(dict.fromkeys(maintenance.normalize_name(name) for name in names))
+    packages = list(dict.fromkeys(maintenance.checked_name(name) for name in names))
     if not packages:
         output.status(f"Clearing cache at: {cache.root}")
     if force:

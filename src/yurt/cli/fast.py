@@ -63,23 +63,12 @@ def base_executable() -> str | None:
     return None
 
 
-def read_pyvenv_cfg(path: str) -> dict[str, str] | None:
-    values = {}
-    try:
-        with open(path, encoding="utf-8", errors="replace") as stream:
-            for line in stream:
-                key, separator, value = line.partition("=")
-                if separator:
-                    values[key.strip().lower()] = value.strip()
-    except OSError:
-        return None
-    return values
-
-
 def keep_intact_venv(path: str) -> int | None:
     """`yurt venv [PATH]` on an intact venv of the running interpreter: keep it, say so."""
     if sys.implementation.name != "cpython" or sys.version_info.releaselevel != "final" or os.name != "posix":
         return None
+    from yurt.python.pyvenv import read_pyvenv_cfg
+
     base = base_executable()
     config = read_pyvenv_cfg(os.path.join(path, "pyvenv.cfg"))
     if base is None or config is None:
@@ -107,15 +96,9 @@ def find_venv() -> str | None:
     """VIRTUAL_ENV, else `.venv` here or in a parent, as `yurt.python.environment` finds it."""
     if os.environ.get("VIRTUAL_ENV"):
         return os.path.abspath(os.environ["VIRTUAL_ENV"])
-    directory = os.getcwd()
-    while True:
-        candidate = os.path.join(directory, ".venv")
-        if os.path.isfile(os.path.join(candidate, "pyvenv.cfg")):
-            return candidate
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            return None
-        directory = parent
+    from yurt.python.pyvenv import find_venv as find_dot_venv
+
+    return find_dot_venv(os.getcwd())
 
 
 def remembered_install(words: list[str], started: float) -> int | None:

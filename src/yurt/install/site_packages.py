@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 from yurt import log
 from yurt.fs import TEMPORARY_PREFIX
+from yurt.spec.names import normalize_name
 
 # This module is on the no-op install path: standard library only, NamedTuple records, and no
 # file is opened until a caller asks for what is in it.
@@ -20,14 +21,6 @@ EGG_LINK = "egg-link"
 METADATA_SUFFIXES = (".dist-info", ".egg-info", ".egg-link")
 # pip renames what it uninstalls to `~name`; yurt's own temporary entries carry TEMPORARY_PREFIX.
 LEFTOVER_PREFIXES = (TEMPORARY_PREFIX, "~")
-
-
-def normalize_name(name: str) -> str:
-    """PEP 503: lowercase, each run of `-`, `_` and `.` turned into one `-` (without importing re)."""
-    name = name.lower().replace("_", "-").replace(".", "-")
-    while "--" in name:
-        name = name.replace("--", "-")
-    return name
 
 
 def parse_headers(text: str) -> list[tuple[str, str]]:

@@ -10,6 +10,7 @@ from yurt.cache import Cache
 from yurt.errors import YurtError
 from yurt.python.discovery import executable_at, find_interpreter
 from yurt.python.interpreter import Interpreter, probe
+from yurt.python.pyvenv import find_venv as find_dot_venv
 
 
 class Environment(NamedTuple):
@@ -63,11 +64,8 @@ def venv_interpreter(root: Path, cache: Cache | None) -> Interpreter:
 
 def find_venv(start: Path) -> Path | None:
     """`.venv` in the working folder or the nearest parent that has one."""
-    for directory in (start, *start.parents):
-        candidate = directory / ".venv"
-        if (candidate / "pyvenv.cfg").is_file():
-            return candidate
-    return None
+    found = find_dot_venv(str(start))
+    return None if found is None else Path(found)
 
 
 def find_environment(

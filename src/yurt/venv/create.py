@@ -11,6 +11,7 @@ from yurt import __version__, log
 from yurt.errors import VirtualEnvironmentError
 from yurt.fs import atomic_symlink, atomic_write_text, temporary_sibling
 from yurt.python.interpreter import Interpreter
+from yurt.python.pyvenv import read_pyvenv_cfg
 
 
 class State(enum.Enum):
@@ -52,16 +53,6 @@ class VenvOutcome(NamedTuple):
     seeded: bool
 
 
-def read_pyvenv_cfg(path: Path) -> dict[str, str]:
-    """The key = value pairs of a pyvenv.cfg, keys lower-cased."""
-    values: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        key, separator, value = line.partition("=")
-        if separator:
-            values[key.strip().lower()] = value.strip()
-    return values
-
-
 def site_packages(venv: Path, interpreter: Interpreter) -> Path:
     return venv / interpreter.venv_scheme["purelib"]
 
@@ -85,10 +76,9 @@ def inspect(path: Path, interpreter: Interpreter, options: VenvOptions) -> Inspe
         except StopIteration:
             return Inspection(State.EMPTY_DIRECTORY)
         return Inspection(State.NOT_A_VENV)
-    try:
-        config = read_pyvenv_cfg(config_path)
-    except OSError as error:
-        return Inspection(State.BROKEN, f"its pyvenv.cfg cannot be read: {error.strerror}")
+    config = read_pyvenv_cfg(str(config_path))
+    if config is None:
+        return Inspection(State.BROKEN, "its pyvenv.cfg cannot be read")
     scripts = scripts_directory(path, interpreter)
     if not any(os.path.exists(scripts / name) for name in ("python", "python3")):
         if any(os.path.lexists(scripts / name) for name in ("python", "python3")):
