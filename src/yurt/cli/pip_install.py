@@ -258,11 +258,11 @@ def apply_plan(arguments, settings, output, plan, wheels, environment, manifest)
             results.extend(pool.map(place, rest))
     else:
         results.extend(place(dist) for dist in rest)
-    for result in results:
-        installed_files.extend(result.paths())
     if settings.compile_bytecode:
         from yurt.install.bytecode import compile_bytecode
 
+        for result in results:
+            installed_files.extend(result.paths())
         compile_bytecode(environment.interpreter.executable, installed_files)
     output.status(f"Installed {plural(len(plan.install))} in "
                   f"{format_duration(time.perf_counter() - install_started)}")
