@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 from yurt import log
 from yurt.fs import TEMPORARY_PREFIX
+from yurt.spec.headers import parse_headers
 from yurt.spec.names import normalize_name
 
 # This module is on the no-op install path: standard library only, NamedTuple records, and no
@@ -21,23 +22,6 @@ EGG_LINK = "egg-link"
 METADATA_SUFFIXES = (".dist-info", ".egg-info", ".egg-link")
 # pip renames what it uninstalls to `~name`; yurt's own temporary entries carry TEMPORARY_PREFIX.
 LEFTOVER_PREFIXES = (TEMPORARY_PREFIX, "~")
-
-
-def parse_headers(text: str) -> list[tuple[str, str]]:
-    """The `Key: value` lines of core metadata or WHEEL, up to the blank line before the body."""
-    headers: list[tuple[str, str]] = []
-    for line in text.splitlines():
-        if not line:
-            break
-        if line[0] in " \t" and headers:
-            # A continuation line belongs to the previous field.
-            key, value = headers[-1]
-            headers[-1] = (key, f"{value}\n{line.strip()}")
-            continue
-        key, separator, value = line.partition(":")
-        if separator:
-            headers.append((key.strip(), value.strip()))
-    return headers
 
 
 class Metadata(NamedTuple):

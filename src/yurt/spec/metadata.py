@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from email.parser import BytesHeaderParser
-from email.policy import compat32
+
+from yurt.spec.headers import parse_headers
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,16 +23,22 @@ class CoreMetadata:
 
 def parse_core_metadata(data: bytes) -> CoreMetadata:
     """Parse the RFC 822-style header block; the description body is never read."""
-    headers = BytesHeaderParser(policy=compat32).parsebytes(data)
+    fields: dict[str, list[str]] = {}
+    for key, value in parse_headers(data.decode("utf-8", errors="replace")):
+        fields.setdefault(key.lower(), []).append(value)
 
     def all_of(field: str) -> tuple[str, ...]:
-        return tuple(value.strip() for value in headers.get_all(field) or ())
+        return tuple(fields.get(field.lower(), ()))
 
-    requires_python = headers.get("Requires-Python")
+    def first(field: str) -> str | None:
+        values = fields.get(field.lower())
+        return values[0] if values else None
+
+    requires_python = first("Requires-Python")
     return CoreMetadata(
-        name=(headers.get("Name") or "").strip(),
-        version=(headers.get("Version") or "").strip(),
-        metadata_version=(headers.get("Metadata-Version") or "1.0").strip(),
+        name=(first("Name") or "").strip(),
+        version=(first("Version") or "").strip(),
+        metadata_version=(first("Metadata-Version") or "1.0").strip(),
         requires_dist=all_of("Requires-Dist"),
         requires_python=requires_python.strip() if requires_python and requires_python.strip() else None,
         provides_extra=all_of("Provides-Extra"),
