@@ -256,3 +256,22 @@ def test_sdist_static_metadata_is_read_without_building(yurt, index, tmp_path):
                       sdist=True)
     add(index, "dep", "1.0")
     assert pins(compile_(yurt, index, tmp_path, "src-only\n")) == ["dep==1.0", "src-only==1.0"]
+
+
+def test_annotations_cover_a_package_and_its_extras(yurt, index, tmp_path):
+    add(index, "app", "1.0", ["lib[fancy]"])
+    add(index, "lib", "1.0", ["base-dep"], extras={"fancy": ("extra-dep",)})
+    add(index, "base-dep", "1.0")
+    add(index, "extra-dep", "1.0")
+    result = compile_(yurt, index, tmp_path, "app\n", annotate=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (
+        "app==1.0\n"
+        "    # via -r requirements.in\n"
+        "base-dep==1.0\n"
+        "    # via lib\n"
+        "extra-dep==1.0\n"
+        "    # via lib\n"
+        "lib==1.0\n"
+        "    # via app\n"
+    )

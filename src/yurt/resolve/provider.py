@@ -429,7 +429,10 @@ class IndexProvider(Provider):
             result.append((name, VersionSet.exact(self.universe(name), version)))
         for item in order:
             result.append((item, self.requirement_set(item, split_package(item)[0], wanted[item])))
-        self.dependency_names[(name, version)] = tuple(dict.fromkeys(split_package(item)[0] for item in order))
+        # `a` and `a[x]` share one entry: the union of what the base and each extra need.
+        known = self.dependency_names.get((name, version), ())
+        found = (split_package(item)[0] for item in order)
+        self.dependency_names[(name, version)] = tuple(dict.fromkeys((*known, *found)))
         # Fetch ahead: the metadata of the version each dependency will most likely get.
         for item, allowed in result:
             likely = self.choose_version(item, allowed)
