@@ -188,7 +188,7 @@ def build_parser(argv: list[str] | None = None) -> Parser:
         help="with --clear, also empty a folder that is not a virtual environment",
     )
 
-    cache = command("cache", "Inspect the cache")
+    cache = command("cache", "Inspect and clean the cache")
     cache_commands = cache.add_subparsers(dest="cache_command", metavar="COMMAND", required=True, parser_class=Parser)
     cache_dir = cache_commands.add_parser("dir", help="print the cache folder", description="Print the cache folder")
     add_global_options(cache_dir, suppress=True)
