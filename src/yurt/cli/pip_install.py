@@ -240,24 +240,33 @@ def apply_plan(arguments, settings, output, plan, wheels, environment, manifest)
     installed_files = []
     requested |= {dist.name for dist in plan.install if dist.source is not None}
 
+    from yurt.cli.progress import step_progress
+
+    progress = step_progress(output, "Installing wheels", len(plan.install))
+
     def place(dist):
         wheel = wheels[dist.name]
         direct_url = dist.source.direct_url() if dist.source is not None else None
-        return install_wheel(wheel.archive, wheel.filename, scheme, linker, requested=dist.name in requested,
-                             direct_url=direct_url)
+        result = install_wheel(wheel.archive, wheel.filename, scheme, linker, requested=dist.name in requested,
+                               direct_url=direct_url)
+        progress.advance(dist.name)
+        return result
 
     # The first wheel decides the link mode. Links and clones are single system calls that a plain
     # loop does fastest; copies are bounded by the kernel's write path, where one thread per core
     # measured faster (see docs/performance.md).
     first, rest = plan.install[:1], plan.install[1:]
-    results = [place(dist) for dist in first]
-    if rest and linker.mode is LinkMode.COPY and (os.cpu_count() or 1) > 1:
-        from concurrent.futures import ThreadPoolExecutor
+    try:
+        results = [place(dist) for dist in first]
+        if rest and linker.mode is LinkMode.COPY and (os.cpu_count() or 1) > 1:
+            from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(max_workers=os.cpu_count(), thread_name_prefix="yurt-copy") as pool:
-            results.extend(pool.map(place, rest))
-    else:
-        results.extend(place(dist) for dist in rest)
+            with ThreadPoolExecutor(max_workers=os.cpu_count(), thread_name_prefix="yurt-copy") as pool:
+                results.extend(pool.map(place, rest))
+        else:
+            results.extend(place(dist) for dist in rest)
+    finally:
+        progress.close()
     if settings.compile_bytecode:
         from yurt.install.bytecode import compile_bytecode
 

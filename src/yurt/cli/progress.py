@@ -79,3 +79,43 @@ def download_reporter(output: Output):
     if output.quiet < 1 and hasattr(stream, "isatty") and stream.isatty():
         return DownloadBars(output)
     return DownloadLines(output)
+
+
+class NoProgress:
+    """Counts nothing: the status line after the step says what happened."""
+
+    def advance(self, name: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class StepBar:
+    """On a terminal: one bar for a step over many dists (`Installing wheels`), removed when done."""
+
+    def __init__(self, output: Output, description: str, total: int) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        console = Console(file=output.status_stream, no_color=not output.color)
+        self._lock = threading.Lock()
+        self._progress = Progress(TextColumn(description), BarColumn(), MofNCompleteColumn(),
+                                  TextColumn("{task.fields[name]}"), console=console, transient=True)
+        self._task = self._progress.add_task(description, total=total, name="")
+        self._progress.start()
+
+    def advance(self, name: str) -> None:
+        with self._lock:
+            self._progress.update(self._task, advance=1, name=name)
+
+    def close(self) -> None:
+        self._progress.stop()
+
+
+def step_progress(output: Output, description: str, total: int):
+    """A bar for a step on a terminal when it has enough to show, else nothing."""
+    stream = output.status_stream
+    if total > 1 and output.quiet < 1 and hasattr(stream, "isatty") and stream.isatty():
+        return StepBar(output, description, total)
+    return NoProgress()
