@@ -275,3 +275,26 @@ def test_annotations_cover_a_package_and_its_extras(yurt, index, tmp_path):
         "lib==1.0\n"
         "    # via app\n"
     )
+
+
+def test_a_resolution_is_reused_while_its_pages_are_fresh(yurt, index, tmp_path):
+    add(index, "a", "1.0", ["b"])
+    add(index, "b", "1.0")
+    first = compile_(yurt, index, tmp_path, "a\n", "-v", annotate=True)
+    assert "resolution reused" not in first.stderr
+    again = compile_(yurt, index, tmp_path, "a\n", "-v", annotate=True)
+    assert "resolution reused" in again.stderr
+    assert again.stdout == first.stdout
+    # Anything that changes the question, or asks for fresh answers, resolves anew.
+    for requirements, flags, environment in (
+        ("a\nb\n", (), {}),
+        ("a\n", ("--upgrade",), {}),
+        ("a\n", ("--refresh",), {}),
+        ("a\n", ("--prerelease", "allow"), {}),
+        ("a\n", (), {"YURT_INDEX_TTL": "0"}),
+    ):
+        (tmp_path / "requirements.in").write_text(requirements)
+        result = yurt("pip", "compile", "requirements.in", "--index-url", index.url, "-v", *flags,
+                      cwd=tmp_path, env=environment)
+        assert result.returncode == 0, result.stderr
+        assert "resolution reused" not in result.stderr, (requirements, flags, environment)

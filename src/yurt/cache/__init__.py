@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 #   wheels-v1/<index key>/<name>/<wheel file name>.json   pointer: {"archive": <sha256 of the wheel>}
 #   archives-v1/<sha256 of the wheel>/                    the unzipped wheel that installs link from
 #   builds-v1/...                                         build environments and built wheels
+#   resolutions-v1/<digest of the question>.msgpack       resolutions reused while pages are fresh
 # <index key> names the index or find-links source (see `index_key`); <name> is normalized.
 INTERPRETERS = "interpreters-v1"
 SIMPLE = "simple-v1"
@@ -28,7 +29,9 @@ METADATA = "metadata-v1"
 WHEELS = "wheels-v1"
 ARCHIVES = "archives-v1"
 BUILDS = "builds-v1"
-BUCKETS = (INTERPRETERS, SIMPLE, METADATA, WHEELS, ARCHIVES, BUILDS)
+# Resolutions reused while the pages they came from are fresh (see yurt/resolve/memo.py).
+RESOLUTIONS = "resolutions-v1"
+BUCKETS = (INTERPRETERS, SIMPLE, METADATA, WHEELS, ARCHIVES, BUILDS, RESOLUTIONS)
 # Held shared by every process that uses the cache, exclusively by `cache clean` and `cache prune`.
 LOCK_FILE = ".lock"
 CACHEDIR_TAG_FILE = "CACHEDIR.TAG"

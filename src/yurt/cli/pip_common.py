@@ -126,12 +126,20 @@ def make_builder(arguments: argparse.Namespace, cache, session, interpreter, opt
     return LazyBuilder(factory)
 
 
-def timed_resolve(manifest, session, target, options, output: Output, builder=None):
+def timed_resolve(manifest, session, target, options, output: Output, builder=None, settings: Settings | None = None):
+    """Resolve (or reuse the answer to the same question while its pages are fresh) and report it."""
+    from yurt.resolve import memo
     from yurt.resolve.resolve import resolve
 
     started = time.perf_counter()
+    key = memo.memo_key(manifest, settings, target, options) if settings is not None else None
+    cache = session.client.cache
+    resolution = memo.recall(cache, key, settings.index_ttl) if key else None
     try:
-        resolution = resolve(manifest, session, target, options, builder=builder)
+        if resolution is None:
+            resolution = resolve(manifest, session, target, options, builder=builder)
+            if key:
+                memo.remember(cache, key, resolution)
     except YurtError as error:
         from yurt.resolve.solver import NoSolution
 

@@ -30,7 +30,7 @@ def run(arguments: argparse.Namespace, settings: Settings, output: Output) -> in
         try:
             options = resolve_options(arguments, manifest, preferences)
             builder = make_builder(arguments, cache, session, interpreter, options)
-            resolution = timed_resolve(manifest, session, target, options, output, builder)
+            resolution = timed_resolve(manifest, session, target, options, output, builder, settings)
         finally:
             session.close()
     text = render(resolution, arguments)

@@ -147,7 +147,7 @@ def install(arguments, settings, output, manifest, environment, cache, sync, sta
         session = open_session(settings, cache, warn=output.warning, reporter=reporter)
         try:
             builder = make_builder(arguments, cache, session, environment.interpreter, options)
-            resolution = timed_resolve(manifest, session, target, options, output, builder)
+            resolution = timed_resolve(manifest, session, target, options, output, builder, settings)
             plan = make_plan(
                 resolution, site, sync=sync, reinstall_all=arguments.reinstall,
                 reinstall=frozenset(normalize(name) for name in arguments.reinstall_packages),
