@@ -171,8 +171,6 @@ def create_atomically(path: Path, interpreter: Interpreter, options: VenvOptions
 
     Returns False when something appeared at the path meanwhile (a concurrent yurt).
     """
-    import shutil
-
     path = path.absolute()
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = temporary_sibling(path)
@@ -186,6 +184,9 @@ def create_atomically(path: Path, interpreter: Interpreter, options: VenvOptions
             raise VirtualEnvironmentError(f"failed to create the virtual environment at {path}: {error.strerror}")
     finally:
         if os.path.lexists(staging):
+            # Only after a failure: shutil is not worth importing on the way that succeeds.
+            import shutil
+
             shutil.rmtree(staging, ignore_errors=True)
     return True
 
