@@ -87,24 +87,22 @@ def parse_list(value: object, origin: str) -> tuple[str, ...]:
     return tuple(str(value).split())
 
 
-def parse_count(text: str, origin: str) -> int:
+def parse_non_negative(text: str, origin: str, convert, description: str):
     try:
-        number = int(str(text).strip())
+        number = convert(str(text).strip())
     except ValueError:
-        raise ConfigurationError(f"{origin} must be a whole number, not {text!r}") from None
+        raise ConfigurationError(f"{origin} must be {description}, not {text!r}") from None
     if number < 0:
         raise ConfigurationError(f"{origin} must not be negative, not {text!r}")
     return number
+
+
+def parse_count(text: str, origin: str) -> int:
+    return parse_non_negative(text, origin, int, "a whole number")
 
 
 def parse_seconds(text: str, origin: str) -> float:
-    try:
-        number = float(str(text).strip())
-    except ValueError:
-        raise ConfigurationError(f"{origin} must be a number of seconds, not {text!r}") from None
-    if number < 0:
-        raise ConfigurationError(f"{origin} must not be negative, not {text!r}")
-    return number
+    return parse_non_negative(text, origin, float, "a number of seconds")
 
 
 INDEX_STRATEGIES = ("first-index", "unsafe-best-match")

@@ -136,19 +136,11 @@ def remembered_install(words: list[str], started: float) -> int | None:
     elapsed = time.perf_counter() - started
     count = state["checked"]
     duration = f"{elapsed * 1000:.0f}ms" if elapsed < 1 else f"{elapsed:.2f}s"
-    write(f"Using Python {state['python_version']} environment at: {display_root(root)}\n"
+    from yurt.python.pyvenv import display_root
+
+    write(f"Using Python {state['python_version']} environment at: {display_root(root, os.getcwd())}\n"
           f"Checked {count} package{'s' if count != 1 else ''} in {duration}\n")
     return 0
-
-
-def display_root(root: str) -> str:
-    """As `Environment.display`: relative to the working folder when below it."""
-    here = os.getcwd()
-    if root == here:
-        return "."
-    if root.startswith(here + os.sep):
-        return root[len(here) + 1:]
-    return root
 
 
 def write(text: str) -> None:

@@ -134,9 +134,10 @@ def timed_resolve(manifest, session, target, options, output: Output, builder=No
     started = time.perf_counter()
     key = memo.memo_key(manifest, settings, target, options) if settings is not None else None
     cache = session.client.cache
-    # Offline, stale pages are used as they are; so is a resolution made from them.
-    ttl = float("inf") if settings is not None and settings.offline else settings.index_ttl if settings else 0.0
-    resolution = memo.recall(cache, key, ttl) if key else None
+    resolution = None
+    if key:
+        # Offline, stale pages are used as they are; so is a resolution made from them.
+        resolution = memo.recall(cache, key, float("inf") if settings.offline else settings.index_ttl)
     try:
         if resolution is None:
             resolution = resolve(manifest, session, target, options, builder=builder)

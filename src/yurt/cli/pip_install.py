@@ -163,9 +163,10 @@ def install(arguments, settings, output, manifest, environment, cache, sync, sta
                 return 0
             noop.forget(environment.root)
             prepare_started = time.perf_counter()
-            # As uv counts: only what had to be downloaded or built, not what the cache held.
-            fetched = sum(1 for dist in plan.install if needs_build(dist) or not session.downloader.cached(dist.dist))
+            fetched_before = session.downloader.fetched
             wheels = prepare(plan.install, session, builder)
+            # As uv counts: only what had to be downloaded or built, not what the cache held.
+            fetched = session.downloader.fetched - fetched_before + sum(1 for dist in plan.install if needs_build(dist))
             if fetched:
                 output.status(f"Prepared {plural(fetched)} in "
                               f"{format_duration(time.perf_counter() - prepare_started)}")

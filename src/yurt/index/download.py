@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +87,9 @@ class Downloader:
         self.reporter = reporter or SilentReporter()
         self.concurrency = max(1, concurrency)
         self.offline = offline
+        # Wheels fetched into the cache in this run (not found there), for the `Prepared N` line.
+        self.fetched = 0
+        self._fetched_lock = threading.Lock()
 
     def cached(self, dist: DistFile) -> CachedWheel | None:
         """The unpacked wheel if the cache has it: by pointer, or by the digest the index gives."""
@@ -132,6 +136,8 @@ class Downloader:
         finally:
             temporary.unlink(missing_ok=True)
         self._write_pointer(dist, digest)
+        with self._fetched_lock:
+            self.fetched += 1
         return CachedWheel(dist.filename, archive, digest)
 
     def fetch_sdist(self, dist: DistFile) -> Path:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from yurt import log
 from yurt.install.site_packages import SitePackages, normalize_name
-from yurt.requirements.manifest import Manifest
+from yurt.requirements.manifest import Manifest, requirements_by_name
 
 
 def fast_path_blockers(manifest: Manifest) -> str | None:
@@ -22,14 +22,8 @@ def check_satisfied(manifest: Manifest, site: SitePackages, markers: Mapping[str
     of the wrong version, or installed twice."""
     from packaging.requirements import InvalidRequirement, Requirement
 
-    constraints: dict[str, list] = {}
-    for line in manifest.constraints:
-        if line.requirement is not None:
-            constraints.setdefault(normalize_name(line.requirement.name), []).append(line.requirement)
-    overrides: dict[str, list] = {}
-    for line in manifest.overrides:
-        if line.requirement is not None:
-            overrides.setdefault(normalize_name(line.requirement.name), []).append(line.requirement)
+    constraints = requirements_by_name(manifest.constraints)
+    overrides = requirements_by_name(manifest.overrides)
     environment = dict(markers)
 
     def applies(requirement, extra: str) -> bool:
@@ -46,13 +40,13 @@ def check_satisfied(manifest: Manifest, site: SitePackages, markers: Mapping[str
     while queue:
         requirement = queue.pop()
         name = normalize_name(requirement.name)
-        effective = overrides.get(name, [requirement])
+        effective = overrides.get(name, (requirement,))
         installed = site.find(name)
         if len(installed) != 1:
             log.debug("no-op check: %s is installed %d times", name, len(installed))
             return None
         dist = installed[0]
-        for item in effective + constraints.get(name, []):
+        for item in effective + constraints.get(name, ()):
             if item.specifier and not item.specifier.contains(dist.version, prereleases=True):
                 log.debug("no-op check: %s %s does not satisfy %s", name, dist.version, item)
                 return None

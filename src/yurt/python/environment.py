@@ -10,7 +10,7 @@ from yurt.cache import Cache
 from yurt.errors import YurtError
 from yurt.python.discovery import executable_at, find_interpreter
 from yurt.python.interpreter import Interpreter, probe
-from yurt.python.pyvenv import find_venv as find_dot_venv
+from yurt.python.pyvenv import display_root, find_venv as find_dot_venv
 
 
 class Environment(NamedTuple):
@@ -32,12 +32,7 @@ class Environment(NamedTuple):
 
     def display(self, working_directory: Path | None = None) -> str:
         """The root as the user would write it: relative when it is below the working folder."""
-        here = working_directory or Path.cwd()
-        try:
-            relative = self.root.relative_to(here)
-        except ValueError:
-            return str(self.root)
-        return str(relative) if str(relative) != "." else "."
+        return display_root(str(self.root), str(working_directory or Path.cwd()))
 
 
 class NoEnvironment(YurtError):

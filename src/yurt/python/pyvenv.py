@@ -1,4 +1,4 @@
-"""Find a venv and read its pyvenv.cfg with built-in modules only (the pre-parser fast path uses them)."""
+"""Find a venv, read its pyvenv.cfg and name it for the user, with built-in modules only (the fast path uses them)."""
 
 from __future__ import annotations
 
@@ -30,3 +30,12 @@ def find_venv(start: str) -> str | None:
         if parent == directory:
             return None
         directory = parent
+
+
+def display_root(root: str, here: str) -> str:
+    """A venv's path as the user would write it: relative when it lies below the working folder."""
+    if root == here:
+        return "."
+    if root.startswith(here.rstrip(os.sep) + os.sep):
+        return root[len(here.rstrip(os.sep)) + 1:]
+    return root

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 from yurt.errors import YurtError
+from yurt.spec.names import normalize_name
 
 if TYPE_CHECKING:
     from packaging.markers import Marker
@@ -163,3 +164,12 @@ class ManifestBuilder:
             insecure_hosts=tuple(dict.fromkeys(self.insecure_hosts)),
             source_files=tuple(dict.fromkeys(self.source_files)),
         )
+
+
+def requirements_by_name(lines: tuple[RequirementLine, ...]) -> dict[str, tuple[Requirement, ...]]:
+    """Named requirements grouped by normalized name (constraints and overrides are looked up so)."""
+    grouped: dict[str, list[Requirement]] = {}
+    for line in lines:
+        if line.requirement is not None:
+            grouped.setdefault(normalize_name(line.requirement.name), []).append(line.requirement)
+    return {name: tuple(items) for name, items in grouped.items()}

@@ -12,7 +12,7 @@ from packaging.version import InvalidVersion, Version
 from yurt.dists import Resolution, ResolvedDist
 from yurt.errors import YurtError
 from yurt.index.session import IndexSession
-from yurt.requirements.manifest import Manifest, RequirementLine
+from yurt.requirements.manifest import Manifest, RequirementLine, requirements_by_name
 from yurt.resolve.provider import DirectDist, IndexProvider, ResolveOptions, extra_package, split_package
 from yurt.resolve.solver import RootRequirement, solve
 from yurt.resolve.target import Target
@@ -29,14 +29,6 @@ def source_label(line: RequirementLine) -> str:
         return "command line"
     source = line.origin.source
     return source if source.startswith("<") else f"-r {source}"
-
-
-def requirements_by_name(lines: tuple[RequirementLine, ...]) -> dict[str, tuple[Requirement, ...]]:
-    grouped: dict[str, list[Requirement]] = {}
-    for line in lines:
-        if line.requirement is not None:
-            grouped.setdefault(canonicalize_name(line.requirement.name), []).append(line.requirement)
-    return {name: tuple(items) for name, items in grouped.items()}
 
 
 def read_direct_references(lines: list[RequirementLine], builder) -> tuple[list[RequirementLine], dict[str, DirectDist]]:
