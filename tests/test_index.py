@@ -286,6 +286,54 @@ def test_unsafe_wheel_members_are_refused(index, cache_dir, tmp_path):
     assert not archives.exists() or os.listdir(archives) == []
 
 
+def test_unpack_writes_every_member_exactly(tmp_path):
+    """Stored, deflated and large (inflated in pieces) members all come out byte for byte."""
+    import random
+    import zipfile
+
+    from yurt.cache.archives import unpack_wheel
+
+    rng = random.Random(7)
+    members = {
+        "pkg/__init__.py": b"x = 1\n" * 100,
+        "pkg/stored.bin": bytes(rng.randrange(256) for _ in range(5000)),
+        "pkg/empty.txt": b"",
+        "pkg/deep/er/large.bin": bytes(rng.randrange(4) for _ in range(9 * 1024 * 1024)),
+    }
+    wheel = tmp_path / "pkg-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for name, data in members.items():
+            method = zipfile.ZIP_STORED if name.endswith("stored.bin") else zipfile.ZIP_DEFLATED
+            archive.writestr(name, data, compress_type=method)
+        script = zipfile.ZipInfo("pkg-1.0.data/scripts/run")
+        script.external_attr = 0o100755 << 16
+        archive.writestr(script, b"#!python\n")
+    root = unpack_wheel(wheel, Cache(tmp_path / "cache"), "d" * 64)
+    for name, data in members.items():
+        assert (root / name).read_bytes() == data, name
+    assert os.stat(root / "pkg-1.0.data/scripts/run").st_mode & 0o111
+    assert not os.stat(root / "pkg/__init__.py").st_mode & 0o111
+
+
+def test_corrupt_member_is_refused_and_nothing_is_kept(tmp_path):
+    import zipfile
+
+    from yurt.cache.archives import unpack_wheel
+    from yurt.errors import YurtError
+
+    wheel = tmp_path / "pkg-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("pkg/data.txt", b"abcdefgh" * 1000, compress_type=zipfile.ZIP_STORED)
+    raw = bytearray(wheel.read_bytes())
+    raw[raw.index(b"abcdefgh") + 3] ^= 0xFF
+    wheel.write_bytes(bytes(raw))
+    cache = Cache(tmp_path / "cache")
+    with pytest.raises(YurtError) as refused:
+        unpack_wheel(wheel, cache, "e" * 64)
+    assert "not a valid wheel" in str(refused.value) and "CRC" in str(refused.value)
+    assert os.listdir(tmp_path / "cache" / ARCHIVES) == []
+
+
 def test_credentials_are_used_and_never_shown(index, cache_dir):
     index.add_package(Package("private", "1.0"))
     index.require_auth("user", "s3cret")

@@ -20,7 +20,7 @@ from yurt.build.environment import BuildEnvironment, ensure_build_environment, e
 from yurt.build.frontend import BuildFailure, HookContext, call_hook, parse_config_settings, read_build_system
 from yurt.build.static_metadata import project_table_metadata, static_sdist_metadata
 from yurt.cache import BUILDS, Cache
-from yurt.cache.archives import member_target, unpack_wheel
+from yurt.cache.archives import extract, unpack_wheel
 from yurt.dists import DirectSource, ResolvedDist
 from yurt.errors import YurtError
 from yurt.fs import atomic_write, temporary_sibling
@@ -63,17 +63,11 @@ def unpack_sdist(archive: Path, target: Path) -> Path:
     """Extract an sdist into `target`, refusing members that leave it; returns the project folder."""
     label = archive.name
     if label.lower().endswith(".zip"):
-        with zipfile.ZipFile(archive) as zipped:
-            for info in zipped.infolist():
-                destination = member_target(target, info.filename, label)
-                if info.is_dir():
-                    destination.mkdir(parents=True, exist_ok=True)
-                    continue
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                with zipped.open(info) as source, open(destination, "wb") as stream:
-                    shutil.copyfileobj(source, stream)
-                if (info.external_attr >> 16) & 0o111:
-                    os.chmod(destination, 0o755)
+        target.mkdir(parents=True, exist_ok=True)
+        try:
+            extract(archive, target, label)
+        except (zipfile.BadZipFile, OSError) as error:
+            raise BuildFailure(f"{label} cannot be unpacked: {error}") from None
     else:
         try:
             with tarfile.open(archive) as tarred:
