@@ -166,6 +166,39 @@ def test_upgrade_and_reinstall(yurt, tmp_path, venv, packages):
     assert dist_infos(venv) == ["lib-2.0.dist-info"]
 
 
+def wheel_downloads(index) -> list[str]:
+    """Whole-file GETs of wheels (range reads for metadata are not downloads)."""
+    return sorted(path.rsplit("/", 1)[-1] for method, path, headers in index.requests_for("/files/")
+                  if method == "GET" and path.endswith(".whl") and "range" not in headers)
+
+
+def test_wheels_download_once_and_installed_versions_not_at_all(yurt, tmp_path, venv, packages):
+    assert install(yurt, tmp_path, packages, "lib==1.0").returncode == 0
+    packages.reset_log()
+    result = install(yurt, tmp_path, packages, "app")
+    assert result.returncode == 0, result.stderr
+    # lib 1.0 is installed and still fits: its wheel is neither downloaded ahead nor again.
+    assert wheel_downloads(packages) == ["app-1.0-py3-none-any.whl"]
+    assert dist_infos(venv) == ["app-1.0.dist-info", "lib-1.0.dist-info"]
+
+
+def test_a_version_given_up_while_resolving_is_not_installed(yurt, tmp_path, venv, index):
+    # `top` 2.0 is decided first and its wheel fetched ahead; `other` then rules it out.
+    index.add_package(Package("top", "1.0", dependencies=("base",)))
+    index.add_package(Package("top", "2.0", dependencies=("base==1.0",)))
+    index.add_package(Package("other", "1.0", dependencies=("base==2.0",)))
+    index.add_package(Package("base", "1.0"))
+    index.add_package(Package("base", "2.0"))
+    result = install(yurt, tmp_path, index, "top", "other")
+    assert result.returncode == 0, result.stderr
+    assert dist_infos(venv) == ["base-2.0.dist-info", "other-1.0.dist-info", "top-1.0.dist-info"]
+    lines = mask(result.stderr).splitlines()
+    # Counted as uv counts: what the install needed, not what was fetched on the way.
+    assert "Prepared 3 packages in [TIME]" in lines
+    assert lines[-3:] == [" + base==2.0", " + other==1.0", " + top==1.0"]
+    assert len(wheel_downloads(index)) == len(set(wheel_downloads(index)))
+
+
 def test_dry_run_changes_nothing(yurt, tmp_path, venv, packages):
     result = install(yurt, tmp_path, packages, "--dry-run", "app")
     assert result.returncode == 0, result.stderr

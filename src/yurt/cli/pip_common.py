@@ -126,7 +126,8 @@ def make_builder(arguments: argparse.Namespace, cache, session, interpreter, opt
     return LazyBuilder(factory)
 
 
-def timed_resolve(manifest, session, target, options, output: Output, builder=None, settings: Settings | None = None):
+def timed_resolve(manifest, session, target, options, output: Output, builder=None, settings: Settings | None = None,
+                  download_ahead: bool = False):
     """Resolve (or reuse the answer to the same question while its pages are fresh) and report it."""
     from yurt.resolve import memo
     from yurt.resolve.resolve import resolve
@@ -140,7 +141,7 @@ def timed_resolve(manifest, session, target, options, output: Output, builder=No
         resolution = memo.recall(cache, key, float("inf") if settings.offline else settings.index_ttl)
     try:
         if resolution is None:
-            resolution = resolve(manifest, session, target, options, builder=builder)
+            resolution = resolve(manifest, session, target, options, builder=builder, download_ahead=download_ahead)
             if key:
                 memo.remember(cache, key, resolution)
     except YurtError as error:

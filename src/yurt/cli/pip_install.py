@@ -147,7 +147,8 @@ def install(arguments, settings, output, manifest, environment, cache, sync, sta
         session = open_session(settings, cache, warn=output.warning, reporter=reporter)
         try:
             builder = make_builder(arguments, cache, session, environment.interpreter, options)
-            resolution = timed_resolve(manifest, session, target, options, output, builder, settings)
+            resolution = timed_resolve(manifest, session, target, options, output, builder, settings,
+                                       download_ahead=not arguments.dry_run)
             plan = make_plan(
                 resolution, site, sync=sync, reinstall_all=arguments.reinstall,
                 reinstall=frozenset(normalize(name) for name in arguments.reinstall_packages),
@@ -163,10 +164,11 @@ def install(arguments, settings, output, manifest, environment, cache, sync, sta
                 return 0
             noop.forget(environment.root)
             prepare_started = time.perf_counter()
-            fetched_before = session.downloader.fetched
             wheels = prepare(plan.install, session, builder)
-            # As uv counts: only what had to be downloaded or built, not what the cache held.
-            fetched = session.downloader.fetched - fetched_before + sum(1 for dist in plan.install if needs_build(dist))
+            # As uv counts: only what had to be downloaded (here or while resolving) or built, not
+            # what the cache held.
+            fetched = sum(1 for dist in plan.install
+                          if needs_build(dist) or dist.dist.filename in session.downloader.fetched)
             if fetched:
                 output.status(f"Prepared {plural(fetched)} in "
                               f"{format_duration(time.perf_counter() - prepare_started)}")

@@ -6,12 +6,13 @@ import hashlib
 import json
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
+from yurt import log
 from yurt.cache import ARCHIVES, BUILDS, WHEELS, Cache
 from yurt.errors import YurtError
 from yurt.fs import atomic_write, temporary_sibling
@@ -24,6 +25,10 @@ PREFERRED_ALGORITHMS = ("sha512", "sha384", "sha256", "sha224", "blake2b", "sha3
 
 class HashMismatch(YurtError):
     """A downloaded file's digest differs from the one the index or the user gave."""
+
+
+class DownloadCancelled(YurtError):
+    """The run ended (an error, or a resolution that did not need the file) while it downloaded."""
 
 
 class DownloadReporter(Protocol):
@@ -87,9 +92,13 @@ class Downloader:
         self.reporter = reporter or SilentReporter()
         self.concurrency = max(1, concurrency)
         self.offline = offline
-        # Wheels fetched into the cache in this run (not found there), for the `Prepared N` line.
-        self.fetched = 0
-        self._fetched_lock = threading.Lock()
+        # Filenames of the wheels this run put into the cache (not found there), for `Prepared N`.
+        self.fetched: set[str] = set()
+        # One fetch per wheel at a time: later callers wait for the first one's answer.
+        self._inflight: dict[str, Future] = {}
+        self._lock = threading.Lock()
+        self._ahead: ThreadPoolExecutor | None = None
+        self._closed = False
 
     def cached(self, dist: DistFile) -> CachedWheel | None:
         """The unpacked wheel if the cache has it: by pointer, or by the digest the index gives."""
@@ -116,7 +125,54 @@ class Downloader:
             futures = {dist.filename: pool.submit(self.fetch, dist) for dist in dists}
             return {filename: future.result() for filename, future in futures.items()}
 
+    def fetch_ahead(self, dist: DistFile) -> None:
+        """Start fetching a wheel the run will most likely install, while the resolver goes on.
+
+        The resolver calls this for each version it decides; `fetch` then finds the download done
+        or under way. A wheel the final answer does not use just stays in the cache.
+        """
+        if self.offline or self._closed:
+            return
+        with self._lock:
+            if dist.filename in self._inflight or self._closed:
+                return
+            if self._ahead is None:
+                # Half the connections: the resolver's page and metadata requests keep the rest.
+                self._ahead = ThreadPoolExecutor(max_workers=max(1, self.concurrency // 2),
+                                                 thread_name_prefix="yurt-download")
+            self._ahead.submit(self._fetch_quietly, dist)
+
+    def _fetch_quietly(self, dist: DistFile) -> None:
+        try:
+            self.fetch(dist)
+        except Exception as error:  # noqa: BLE001 - kept in the fetch's future for whoever needs the file
+            log.debug("fetching %s ahead failed: %s", dist.filename, error)
+
+    def close(self) -> None:
+        """Stop downloads nobody waits for: queued ones never start, running ones end at the next chunk."""
+        with self._lock:
+            self._closed = True
+            ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            ahead.shutdown(wait=True, cancel_futures=True)
+
     def fetch(self, dist: DistFile) -> CachedWheel:
+        with self._lock:
+            future = self._inflight.get(dist.filename)
+            owner = future is None
+            if owner:
+                future = self._inflight[dist.filename] = Future()
+        if not owner:
+            return future.result()
+        try:
+            wheel = self._fetch(dist)
+        except BaseException as error:
+            future.set_exception(error)
+            raise
+        future.set_result(wheel)
+        return wheel
+
+    def _fetch(self, dist: DistFile) -> CachedWheel:
         wheel = self.cached(dist)
         if wheel is not None:
             self._write_pointer(dist, wheel.sha256)
@@ -136,8 +192,8 @@ class Downloader:
         finally:
             temporary.unlink(missing_ok=True)
         self._write_pointer(dist, digest)
-        with self._fetched_lock:
-            self.fetched += 1
+        with self._lock:
+            self.fetched.add(dist.filename)
         return CachedWheel(dist.filename, archive, digest)
 
     def fetch_sdist(self, dist: DistFile) -> Path:
@@ -185,6 +241,8 @@ class Downloader:
             received = 0
             with open(target, "wb") as stream:
                 for chunk in response.iter_chunks(CHUNK_SIZE):
+                    if self._closed:
+                        raise DownloadCancelled(f"the download of {dist.filename} was stopped")
                     stream.write(chunk)
                     sha256.update(chunk)
                     if checker is not None:

@@ -66,6 +66,7 @@ class IndexSession:
     metadata: MetadataFetcher
 
     def close(self) -> None:
+        self.downloader.close()
         self.http.close()
 
 

@@ -20,7 +20,7 @@ def populate_environment(requirements: Sequence[str], scheme: Scheme, interprete
 
     manifest = parse_requirement_arguments(list(requirements))
     resolution = resolve(manifest, session, interpreter_target(interpreter), options or ResolveOptions(),
-                         builder=builder)
+                         builder=builder, download_ahead=True)
     log.debug("build environment: installing %s",
               ", ".join(f"{dist.name}=={dist.version}" for dist in resolution.dists))
     wheels = prepare(resolution.dists, session, builder)

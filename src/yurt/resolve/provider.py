@@ -110,8 +110,11 @@ class IndexProvider(Provider):
     """Answers the solver from index pages and metadata, fetching ahead in a thread pool."""
 
     def __init__(self, session: IndexSession, target: Target, options: ResolveOptions, *,
-                 direct_roots: frozenset[str] = frozenset(), prefetch_workers: int = 16, builder=None):
+                 direct_roots: frozenset[str] = frozenset(), prefetch_workers: int = 16, builder=None,
+                 download_ahead: bool = False):
         self.session = session
+        # Installs download each decided version's wheel while the resolve goes on; compile does not.
+        self.download_ahead = download_ahead
         # Builds metadata for sdists that do not state it (yurt.build.builder.SourceBuilder); None: no builds.
         self.builder = builder
         self._direct_dists: dict[str, DirectDist] = {}
@@ -467,9 +470,15 @@ class IndexProvider(Provider):
         return (rank, self._first_seen.get(name, len(self._first_seen)), str(package))
 
     def on_decision(self, package: Hashable, version: Version) -> None:
-        """Fetch ahead: the metadata of this version, so `dependencies` finds it ready."""
+        """Fetch ahead: the metadata of this version, so `dependencies` finds it ready, and for an
+        install its wheel too, since a decided version is nearly always the final one."""
         name, _ = split_package(package)
         self._metadata_future(name, version)
+        # An install's preferences are the installed versions, which need no download.
+        if self.download_ahead and name not in self._direct_dists and self.options.preferences.get(name) != version:
+            candidate = self.candidate(name, version)
+            if candidate is not None and candidate.is_wheel:
+                self.session.downloader.fetch_ahead(candidate.dist)
 
     def on_conflict(self, package: Hashable) -> None:
         """A package the solver keeps backtracking on: fetch metadata of a few more of its versions."""

@@ -80,11 +80,12 @@ def read_direct_references(lines: list[RequirementLine], builder) -> tuple[list[
 
 
 def resolve(manifest: Manifest, session: IndexSession, target: Target, options: ResolveOptions,
-            builder=None) -> Resolution:
+            builder=None, download_ahead: bool = False) -> Resolution:
     """Resolve the manifest's requirements for the target; raises NoSolution with an explanation.
 
     `builder` (a yurt.build.builder.SourceBuilder) reads or builds the metadata of sdists and of
-    direct references; without it, such requirements are refused.
+    direct references; without it, such requirements are refused. `download_ahead` starts each
+    decided version's wheel download during the resolve, for a command that installs the answer.
     """
     options = replace(
         options,
@@ -94,7 +95,8 @@ def resolve(manifest: Manifest, session: IndexSession, target: Target, options: 
     lines = [line for line in manifest.requirements + manifest.editables if target.evaluate(line.marker)]
     lines, direct = read_direct_references(lines, builder)
     direct_roots = frozenset(canonicalize_name(line.requirement.name) for line in lines)
-    provider = IndexProvider(session, target, options, direct_roots=direct_roots, builder=builder)
+    provider = IndexProvider(session, target, options, direct_roots=direct_roots, builder=builder,
+                             download_ahead=download_ahead)
     for name, dist in direct.items():
         provider.add_direct(name, dist)
     try:
