@@ -633,3 +633,36 @@ def test_plain_http_to_a_loopback_host_is_not_warned_about(index, served):
     warnings = []
     client(warn=warnings.append).fetch(index.project_url("a"))
     assert warnings == []
+
+
+def test_each_address_is_looked_up_once_however_many_threads_ask(monkeypatch):
+    """Parallel lookups of one name have stalled for the stub resolver's 5 s retry: ask once."""
+    import socket
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from yurt.index import addresses
+
+    asked = []
+    release = threading.Event()
+
+    def slow_lookup(host, port, *rest):
+        asked.append(host)
+        release.wait(5)
+        if host == "missing.invalid":
+            raise socket.gaierror("no such host")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+
+    monkeypatch.setattr(addresses, "_lookup", slow_lookup)
+    monkeypatch.setattr(addresses, "_answers", {})
+    with ThreadPoolExecutor(8) as pool:
+        futures = [pool.submit(addresses.getaddrinfo, "one.test", 443, 0, socket.SOCK_STREAM) for _ in range(8)]
+        release.set()
+        answers = [future.result() for future in futures]
+    assert asked == ["one.test"]
+    assert all(answer == answers[0] for answer in answers)
+    for _ in range(2):
+        with pytest.raises(socket.gaierror):
+            addresses.getaddrinfo("missing.invalid", 443)
+    # A failed lookup is not kept: the second call asked again.
+    assert asked == ["one.test", "missing.invalid", "missing.invalid"]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
+import queue
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -97,7 +99,11 @@ class Downloader:
         # One fetch per wheel at a time: later callers wait for the first one's answer.
         self._inflight: dict[str, Future] = {}
         self._lock = threading.Lock()
-        self._ahead: ThreadPoolExecutor | None = None
+        # Wheels to fetch ahead, largest first, and the threads that fetch them.
+        self._queue: queue.PriorityQueue = queue.PriorityQueue()
+        self._queued: set[str] = set()
+        self._order = itertools.count()
+        self._workers: list[threading.Thread] = []
         self._closed = False
 
     def cached(self, dist: DistFile) -> CachedWheel | None:
@@ -128,33 +134,49 @@ class Downloader:
     def fetch_ahead(self, dist: DistFile) -> None:
         """Start fetching a wheel the run will most likely install, while the resolver goes on.
 
-        The resolver calls this for each version it decides; `fetch` then finds the download done
-        or under way. A wheel the final answer does not use just stays in the cache.
+        The resolver calls this for each version it decides or expects to; `fetch` then finds the
+        download done or under way. A wheel the final answer does not use just stays in the cache.
+        Larger files go first: the largest one, started last, would otherwise end the prepare step
+        long after the rest.
         """
         if self.offline or self._closed:
             return
         with self._lock:
-            if dist.filename in self._inflight or self._closed:
+            if dist.filename in self._inflight or dist.filename in self._queued or self._closed:
                 return
-            if self._ahead is None:
+            self._queued.add(dist.filename)
+            if not self._workers:
                 # Half the connections: the resolver's page and metadata requests keep the rest.
-                self._ahead = ThreadPoolExecutor(max_workers=max(1, self.concurrency // 2),
-                                                 thread_name_prefix="yurt-download")
-            self._ahead.submit(self._fetch_quietly, dist)
+                for number in range(max(1, self.concurrency // 2)):
+                    worker = threading.Thread(target=self._fetch_queued, name=f"yurt-download-{number}")
+                    worker.start()
+                    self._workers.append(worker)
+            self._queue.put((-(dist.file.size or 0), next(self._order), dist))
 
-    def _fetch_quietly(self, dist: DistFile) -> None:
-        try:
-            self.fetch(dist)
-        except Exception as error:  # noqa: BLE001 - kept in the fetch's future for whoever needs the file
-            log.debug("fetching %s ahead failed: %s", dist.filename, error)
+    def _fetch_queued(self) -> None:
+        while True:
+            _, _, dist = self._queue.get()
+            if dist is None or self._closed:
+                return
+            with self._lock:
+                started = dist.filename in self._inflight
+            if started:
+                continue
+            try:
+                self.fetch(dist)
+            except Exception as error:  # noqa: BLE001 - kept in the fetch's future for whoever needs the file
+                log.debug("fetching %s ahead failed: %s", dist.filename, error)
 
     def close(self) -> None:
         """Stop downloads nobody waits for: queued ones never start, running ones end at the next chunk."""
         with self._lock:
             self._closed = True
-            ahead, self._ahead = self._ahead, None
-        if ahead is not None:
-            ahead.shutdown(wait=True, cancel_futures=True)
+            workers, self._workers = self._workers, []
+        for _ in workers:
+            # Sorts before every file (their keys are sizes negated, never below -inf).
+            self._queue.put((float("-inf"), next(self._order), None))
+        for worker in workers:
+            worker.join()
 
     def fetch(self, dist: DistFile) -> CachedWheel:
         with self._lock:

@@ -34,6 +34,7 @@ from urllib3.util.request import ACCEPT_ENCODING
 
 from yurt import __version__, log
 from yurt.errors import ConfigurationError, YurtError
+from yurt.index.addresses import share_lookups
 from yurt.index.credentials import CredentialStore, Credentials, Origin, origin_of, split_credentials
 
 T = TypeVar("T")
@@ -260,6 +261,7 @@ class HttpClient:
         self._verified_context: ssl.SSLContext | None = None
         self._warned: set[Origin] = set()
         self._request_count = 0
+        share_lookups()
 
     # ------------------------------------------------------------ public
 

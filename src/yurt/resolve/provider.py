@@ -128,6 +128,9 @@ class IndexProvider(Provider):
         self._metadata: dict[tuple[str, Version], CoreMetadata | Unavailable] = {}
         self._requires_python: dict[str, SpecifierSet | None] = {}
         self._first_seen: dict[str, int] = {}
+        # Every version set required of a package so far, intersected: what a download ahead aims at.
+        self._required: dict[Hashable, VersionSet] = {}
+        self._decided: set[str] = set()
         self._explicit_prerelease: set[str] = set()
         self._exact_pins: set[str] = set()
         self._direct: set[str] = set()
@@ -167,6 +170,8 @@ class IndexProvider(Provider):
                 texts.append(text)
         if len(texts) == 1:
             result = VersionSet.from_specifier(universe, texts[0])
+        known = self._required.get(package)
+        self._required[package] = result if known is None else known & result
         return result
 
     def effective_requirements(self, requirement: Requirement) -> list[Requirement]:
@@ -452,11 +457,17 @@ class IndexProvider(Provider):
         known = self.dependency_names.get((name, version), ())
         found = (split_package(item)[0] for item in order)
         self.dependency_names[(name, version)] = tuple(dict.fromkeys((*known, *found)))
-        # Fetch ahead: the metadata of the version each dependency will most likely get.
+        # Fetch ahead: the metadata of the version each dependency most likely gets; for an install,
+        # also the wheel of the newest version all requirements seen so far admit, unless it is decided.
         for item, allowed in result:
+            name = split_package(item)[0]
             likely = self.choose_version(item, allowed)
             if likely is not None:
-                self._metadata_future(split_package(item)[0], likely)
+                self._metadata_future(name, likely)
+            if self.download_ahead and name not in self._decided:
+                agreed = self.choose_version(item, self._required[item])
+                if agreed is not None:
+                    self.download_wheel_ahead(name, agreed)
         return result
 
     def priority(self, package: Hashable, allowed: VersionSet) -> object:
@@ -473,12 +484,18 @@ class IndexProvider(Provider):
         """Fetch ahead: the metadata of this version, so `dependencies` finds it ready, and for an
         install its wheel too, since a decided version is nearly always the final one."""
         name, _ = split_package(package)
+        self._decided.add(name)
         self._metadata_future(name, version)
+        if self.download_ahead:
+            self.download_wheel_ahead(name, version)
+
+    def download_wheel_ahead(self, name: str, version: Version) -> None:
         # An install's preferences are the installed versions, which need no download.
-        if self.download_ahead and name not in self._direct_dists and self.options.preferences.get(name) != version:
-            candidate = self.candidate(name, version)
-            if candidate is not None and candidate.is_wheel:
-                self.session.downloader.fetch_ahead(candidate.dist)
+        if name in self._direct_dists or self.options.preferences.get(name) == version:
+            return
+        candidate = self.candidate(name, version)
+        if candidate is not None and candidate.is_wheel:
+            self.session.downloader.fetch_ahead(candidate.dist)
 
     def on_conflict(self, package: Hashable) -> None:
         """A package the solver keeps backtracking on: fetch metadata of a few more of its versions."""
