@@ -37,17 +37,30 @@ def member_parts(name: str, wheel: str) -> list[str]:
     return parts
 
 
-def unpack_wheel(wheel_path: Path, cache: Cache, digest: str, display_name: str | None = None) -> Path:
-    """Unzip into a temporary folder beside the final one, then rename it in.
-
-    Several processes may unpack the same wheel at once: the first rename wins and the others
-    discard their copy, so a reader only ever sees a complete tree.
-    """
+def unpack_wheel(wheel_path: Path, cache: Cache, digest: str, display_name: str | None = None,
+                 unpacker=None) -> Path:
+    """The wheel unzipped at `archives-v1/<digest>`: by `unpacker` (yurt.cache.unpacker.Unpacker,
+    which may use helper processes), else here."""
     display_name = display_name or wheel_path.name
     final = archive_path(cache, digest)
     if final.is_dir():
         return final
     cache.prepare_bucket(ARCHIVES)
+    if unpacker is not None:
+        unpacker.unpack(wheel_path, final, display_name)
+    else:
+        unpack_into(wheel_path, final, display_name)
+    return final
+
+
+def unpack_into(wheel_path: Path, final: Path, display_name: str) -> None:
+    """Unzip into a temporary folder beside `final`, then rename it in.
+
+    Several processes may unpack the same wheel at once: the first rename wins and the others
+    discard their copy, so a reader only ever sees a complete tree.
+    """
+    if final.is_dir():
+        return
     staging = temporary_sibling(final)
     try:
         staging.mkdir()
@@ -62,7 +75,6 @@ def unpack_wheel(wheel_path: Path, cache: Cache, digest: str, display_name: str 
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
-    return final
 
 
 def extract(archive_path: Path, root: Path, display_name: str) -> None:

@@ -105,6 +105,7 @@ class Downloader:
         self._order = itertools.count()
         self._workers: list[threading.Thread] = []
         self._closed = False
+        self._unpacker = None
 
     def cached(self, dist: DistFile) -> CachedWheel | None:
         """The unpacked wheel if the cache has it: by pointer, or by the digest the index gives."""
@@ -167,6 +168,15 @@ class Downloader:
             except Exception as error:  # noqa: BLE001 - kept in the fetch's future for whoever needs the file
                 log.debug("fetching %s ahead failed: %s", dist.filename, error)
 
+    def unpacker(self):
+        """This run's Unpacker, made on first use."""
+        with self._lock:
+            if self._unpacker is None:
+                from yurt.cache.unpacker import Unpacker
+
+                self._unpacker = Unpacker()
+            return self._unpacker
+
     def close(self) -> None:
         """Stop downloads nobody waits for: queued ones never start, running ones end at the next chunk."""
         with self._lock:
@@ -177,6 +187,8 @@ class Downloader:
             self._queue.put((float("-inf"), next(self._order), None))
         for worker in workers:
             worker.join()
+        if self._unpacker is not None:
+            self._unpacker.close()
 
     def fetch(self, dist: DistFile) -> CachedWheel:
         with self._lock:
@@ -210,7 +222,7 @@ class Downloader:
             digest = self._download(dist, temporary)
             from yurt.cache.archives import unpack_wheel
 
-            archive = unpack_wheel(temporary, self.cache, digest, dist.filename)
+            archive = unpack_wheel(temporary, self.cache, digest, dist.filename, self.unpacker())
         finally:
             temporary.unlink(missing_ok=True)
         self._write_pointer(dist, digest)

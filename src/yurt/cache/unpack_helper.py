@@ -1,0 +1,37 @@
+"""The helper process's loop: unpack each wheel named on stdin, answer each on stdout (see unpacker.py)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from pathlib import Path
+
+from yurt.cache.archives import UnsafeArchive, unpack_into
+from yurt.errors import YurtError
+
+READY = "ready"
+
+
+def serve() -> None:
+    """One JSON job a line in (`wheel`, `final`, `name`), one JSON answer a line out."""
+    # Ctrl-C reaches the whole process group: the parent decides what stops, and this process
+    # ends when its stdin closes.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    answer(READY)
+    for line in sys.stdin:
+        job = json.loads(line)
+        try:
+            unpack_into(Path(job["wheel"]), Path(job["final"]), job["name"])
+            answer({"done": True})
+        except UnsafeArchive as error:
+            answer({"unsafe": error.message})
+        except YurtError as error:
+            answer({"error": error.message})
+        except OSError as error:
+            answer({"error": f"cannot unpack {job['name']}: {error}"})
+
+
+def answer(message: object) -> None:
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()

@@ -1,0 +1,91 @@
+"""Unzipping in helper processes: the same trees and the same errors as in-process, and a fallback."""
+
+from __future__ import annotations
+
+import os
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from support.builders import Package, build_wheel
+from yurt.cache.archives import UnsafeArchive
+from yurt.cache.unpacker import Unpacker
+from yurt.errors import YurtError
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(root)): path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file()}
+
+
+def bytes_written(pid: int) -> int:
+    """What a process has written so far, by the kernel's count."""
+    for line in Path(f"/proc/{pid}/io").read_text().splitlines():
+        if line.startswith("wchar:"):
+            return int(line.split()[1])
+    raise AssertionError("no wchar line")
+
+
+def wait_for_helpers(unpacker: Unpacker) -> None:
+    deadline = time.monotonic() + 30
+    while unpacker.helpers_ready == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert unpacker.helpers_ready > 0
+
+
+@pytest.fixture
+def unpacker():
+    unpacker = Unpacker(helpers=1)
+    yield unpacker
+    unpacker.close()
+
+
+def test_helpers_unzip_what_this_process_would(tmp_path, unpacker):
+    wheels = [build_wheel(Package(f"pkg{number}", "1.0", files={f"pkg{number}/__init__.py": "x = 1\n",
+                                                               f"pkg{number}/data/a.txt": "a" * 5000}), tmp_path)
+              for number in range(3)]
+    unpacker.unpack(wheels[0], tmp_path / "out0", "first")
+    unpacker.unpack(wheels[1], tmp_path / "out1", "second")
+    wait_for_helpers(unpacker)
+    helper = unpacker._idle[0].process
+    written_before = bytes_written(helper.pid)
+    unpacker.unpack(wheels[2], tmp_path / "out2", "third")
+    # The helper wrote the files (its own write count grew by at least their size), and stays.
+    assert bytes_written(helper.pid) - written_before >= 5000
+    assert helper.poll() is None
+    with zipfile.ZipFile(wheels[2]) as archive:
+        expected = {name: archive.read(name) for name in archive.namelist() if not name.endswith("/")}
+    assert tree(tmp_path / "out2") == expected
+    assert not [entry for entry in os.listdir(tmp_path) if entry.startswith(".yurt-tmp-")]
+
+
+def test_helper_errors_are_the_same_errors(tmp_path, unpacker):
+    good = build_wheel(Package("good", "1.0"), tmp_path)
+    unpacker.unpack(good, tmp_path / "a", "good")
+    unpacker.unpack(good, tmp_path / "b", "good")
+    wait_for_helpers(unpacker)
+    evil = build_wheel(Package("evil", "1.0"), tmp_path, extra_members={"../escape.py": "x = 1\n"})
+    with pytest.raises(UnsafeArchive) as unsafe:
+        unpacker.unpack(evil, tmp_path / "evil", "evil-1.0-py3-none-any.whl")
+    assert "leaves its folder" in unsafe.value.message
+    broken = tmp_path / "broken-1.0-py3-none-any.whl"
+    broken.write_bytes(b"not a zip file")
+    with pytest.raises(YurtError) as invalid:
+        unpacker.unpack(broken, tmp_path / "broken", broken.name)
+    assert "is not a valid wheel" in invalid.value.message
+    assert not (tmp_path / "evil").exists() and not (tmp_path / "broken").exists()
+    assert unpacker.helpers_ready == 1
+
+
+def test_a_helper_that_dies_is_replaced_by_unzipping_here(tmp_path, unpacker):
+    wheel = build_wheel(Package("pkg", "1.0"), tmp_path)
+    unpacker.unpack(wheel, tmp_path / "a", "pkg")
+    unpacker.unpack(wheel, tmp_path / "b", "pkg")
+    wait_for_helpers(unpacker)
+    helper = unpacker._idle[0].process
+    helper.kill()
+    helper.wait()
+    unpacker.unpack(wheel, tmp_path / "c", "pkg")
+    assert tree(tmp_path / "c") == tree(tmp_path / "a")
+    assert unpacker.helpers_ready == 0
