@@ -338,3 +338,16 @@ def test_target_and_prefix_folders(yurt, tmp_path, packages):
     result = install(yurt, tmp_path, packages, "--prefix", "prefix", "lib==1.0")
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "prefix" / "lib" / PYTHON_TAG / "site-packages" / "lib-1.0.dist-info").is_dir()
+
+
+def test_an_install_the_cache_answers_imports_no_network_code(yurt, cache_dir, tmp_path, venv, packages):
+    """Warm: pages fresh, wheels unpacked. Neither the HTTP stack nor TLS is imported (the early
+    connection warm-up only starts when the first page is missing or old)."""
+    assert install(yurt, tmp_path, packages, "app").returncode == 0
+    assert yurt("venv", "fresh", cwd=tmp_path).returncode == 0
+    packages.reset_log()
+    modules = imported_modules(["pip", "install", "--python", "fresh", "--index-url", packages.url, "app"],
+                               tmp_path, cache_dir)
+    assert packages.request_count == 0
+    assert (tmp_path / "fresh" / "lib" / PYTHON_TAG / "site-packages" / "app-1.0.dist-info").is_dir()
+    assert not {"urllib3", "ssl", "http.client", "yurt.index.http"} & modules

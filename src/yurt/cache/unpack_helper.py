@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -18,7 +19,15 @@ def serve() -> None:
     # Ctrl-C reaches the whole process group: the parent decides what stops, and this process
     # ends when its stdin closes.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    answer(READY)
+    try:
+        answer(READY)
+        work()
+    except BrokenPipeError:
+        # yurt finished (or stopped) before it needed this helper: nothing to say, nobody to say it to.
+        os._exit(0)
+
+
+def work() -> None:
     for line in sys.stdin:
         job = json.loads(line)
         try:

@@ -27,6 +27,13 @@ def main(argv: list[str] | None = None) -> int:
     output = Output(color=False)
     verbose = False
     temporary_cache = None
+    # A command builds many objects and few reference cycles, and then the process ends. The
+    # cyclic collector's passes over the growing heap cost a cold install about 50 ms, and a
+    # last pass at exit about 45 ms more: it is off for the run, and what the run built is frozen
+    # (left out of that last pass) at the end. Reference counting still frees almost everything.
+    import gc
+
+    gc.disable()
     try:
         from yurt.cli.parser import COMMAND_MODULES, build_parser, command_key, find_subparser
 
@@ -89,3 +96,4 @@ def main(argv: list[str] | None = None) -> int:
             import shutil
 
             shutil.rmtree(temporary_cache, ignore_errors=True)
+        gc.freeze()

@@ -120,16 +120,40 @@ def check_without_resolving(arguments: argparse.Namespace, manifest, environment
 
 
 def install(arguments, settings, output, manifest, environment, cache, sync, started) -> int:
+    from yurt.cli.progress import download_reporter
+    from yurt.index.session import open_session
+
+    settings = merge_manifest_options(settings, manifest)
+    reporter = download_reporter(output)
+    session = open_session(settings, cache, warn=output.warning, reporter=reporter)
+    # The first request waits for the HTTP stack and a TLS context: start them now, beside the
+    # imports and reads below, unless the cache is likely to answer.
+    session.warm_up(line.requirement.name for line in manifest.requirements if line.requirement is not None)
+
+    def finish() -> None:
+        # Stops the downloads the answer did not need, the unpack helpers and the download bars.
+        session.close()
+        if hasattr(reporter, "close"):
+            reporter.close()
+
+    try:
+        return install_with(arguments, settings, output, manifest, environment, cache, sync, started, session,
+                            finish)
+    finally:
+        finish()
+
+
+def install_with(arguments, settings, output, manifest, environment, cache, sync, started, session,
+                 finish) -> int:
+    """Resolve, plan, prepare (then `finish` the session) and link."""
     from packaging.version import InvalidVersion, Version
 
-    from yurt.index.session import open_session
     from yurt.install import noop
     from yurt.install.plan import make_plan
     from yurt.install.prepare import needs_build, prepare
     from yurt.install.site_packages import scan
     from yurt.resolve.target import interpreter_target
 
-    settings = merge_manifest_options(settings, manifest)
     site = scan(environment.site_packages)
     preferences = {}
     for dist in site.distributions():
@@ -141,10 +165,6 @@ def install(arguments, settings, output, manifest, environment, cache, sync, sta
     target = interpreter_target(environment.interpreter)
     on_wait = lambda: output.status("Waiting for another yurt process to release the cache...")  # noqa: E731
     with cache.shared_lock(settings.lock_timeout, on_wait=on_wait), environment_lock(environment, cache):
-        from yurt.cli.progress import download_reporter
-
-        reporter = download_reporter(output)
-        session = open_session(settings, cache, warn=output.warning, reporter=reporter)
         try:
             builder = make_builder(arguments, cache, session, environment.interpreter, options)
             resolution = timed_resolve(manifest, session, target, options, output, builder, settings,
@@ -173,9 +193,7 @@ def install(arguments, settings, output, manifest, environment, cache, sync, sta
                 output.status(f"Prepared {plural(fetched)} in "
                               f"{format_duration(time.perf_counter() - prepare_started)}")
         finally:
-            session.close()
-            if hasattr(reporter, "close"):
-                reporter.close()
+            finish()
         apply_plan(arguments, settings, output, plan, wheels, environment, manifest)
     report_changes(output, plan)
     return 0

@@ -71,6 +71,7 @@ class DownloadBars:
     def close(self) -> None:
         if self._progress is not None:
             self._progress.stop()
+            self._progress = None
 
 
 def download_reporter(output: Output):

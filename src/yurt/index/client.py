@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -127,6 +128,15 @@ class IndexClient:
         page = self._cached_fetch(url, index_key(index_url), name, name)
         self._memory[memory_key] = page
         return page
+
+    def page_is_recent(self, index_url: str, name: str) -> bool:
+        """Whether the cache holds this page, written within the TTL: a stat, no parsing."""
+        name = normalize_name(name)
+        path = self.cache.bucket(SIMPLE) / index_key(index_url) / f"{name}.msgpack"
+        try:
+            return time.time() - path.stat().st_mtime < self.ttl and not self.refresh
+        except OSError:
+            return False
 
     def _cached_fetch(self, url: str, key: str, name: str, entry_name: str) -> ProjectPage | None:
         path = self.cache.bucket(SIMPLE) / key / f"{entry_name}.msgpack"

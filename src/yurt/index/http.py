@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import http
+import os
 import random
 import re
 import ssl
@@ -552,8 +553,15 @@ class HttpClient:
     def _verified(self) -> ssl.SSLContext:
         # Called under self._lock. The system store, or SSL_CERT_FILE / SSL_CERT_DIR when set.
         if self._verified_context is None:
-            self._verified_context = ssl.create_default_context()
+            self._verified_context = system_trust_context()
         return self._verified_context
+
+    def prepare(self, url: str) -> None:
+        """Make the connection pool for `url`'s origin now, with its TLS context, which takes tens
+        of milliseconds to read the system's certificate authorities."""
+        parts = urlsplit(split_credentials(url)[0])
+        if parts.scheme.lower() in ("http", "https"):
+            self._manager_for(origin_of(parts))
 
     def _proxy_for(self, origin: Origin) -> str | None:
         with self._lock:
@@ -724,6 +732,23 @@ def _environment_proxies() -> dict[str, str]:
             # `proxy:3128` without a scheme is common in the wild and means plain HTTP to the proxy.
             proxies[scheme] = proxy if "://" in proxy else f"http://{proxy}"
     return proxies
+
+
+def system_trust_context() -> ssl.SSLContext:
+    """A verifying TLS context over the system's certificate authorities.
+
+    The same authorities `ssl.create_default_context()` loads (OpenSSL's default file and folder,
+    or SSL_CERT_FILE and SSL_CERT_DIR), named explicitly: that way they are read with the GIL
+    released, and the reading overlaps with whatever else yurt does meanwhile (see warm_up).
+    """
+    paths = ssl.get_default_verify_paths()
+    cafile = os.environ.get(paths.openssl_cafile_env) or paths.openssl_cafile
+    capath = os.environ.get(paths.openssl_capath_env) or paths.openssl_capath
+    cafile = cafile if cafile and os.path.isfile(cafile) else None
+    capath = capath if capath and os.path.isdir(capath) else None
+    if cafile is None and capath is None:
+        return ssl.create_default_context()
+    return ssl.create_default_context(cafile=cafile, capath=capath)
 
 
 def _unverified_context() -> ssl.SSLContext:

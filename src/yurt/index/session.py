@@ -51,6 +51,21 @@ class LazyHttpClient:
     def __getattr__(self, name: str):
         return getattr(self.client, name)
 
+    def warm_up(self, url: str) -> None:
+        """In the background: import the HTTP stack and make `url`'s connection pool and TLS
+        context, while the caller goes on importing and reading what the first request needs."""
+        import threading
+
+        def prepare() -> None:
+            try:
+                self.client.prepare(url)
+            except Exception as error:  # noqa: BLE001 - the first real request meets and reports it
+                from yurt import log
+
+                log.debug("warming up the connection to %s failed: %s", url, error)
+
+        threading.Thread(target=prepare, name="yurt-warm-up", daemon=True).start()
+
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
@@ -64,6 +79,16 @@ class IndexSession:
     client: IndexClient
     downloader: Downloader
     metadata: MetadataFetcher
+
+    def warm_up(self, names) -> None:
+        """Get the connection to the index ready if the first of `names` will need a request:
+        its page is not in the cache, or is older than the index TTL."""
+        first = next(iter(names), None)
+        if first is None or self.client.offline or not self.client.sources.indexes:
+            return
+        index_url = self.client.sources.indexes[0]
+        if not self.client.page_is_recent(index_url, first):
+            self.http.warm_up(index_url)
 
     def close(self) -> None:
         self.downloader.close()
