@@ -351,3 +351,28 @@ def test_an_install_the_cache_answers_imports_no_network_code(yurt, cache_dir, t
     assert packages.request_count == 0
     assert (tmp_path / "fresh" / "lib" / PYTHON_TAG / "site-packages" / "app-1.0.dist-info").is_dir()
     assert not {"urllib3", "ssl", "http.client", "yurt.index.http"} & modules
+
+
+def test_an_install_reads_small_wheels_whole_and_compile_by_ranges(yurt, tmp_path, venv):
+    """Without PEP 658 files, an install fetches a small wheel once, whole, for its metadata and
+    its files; `compile` installs nothing, so it reads the metadata by range requests."""
+    from support.index import LocalIndex
+
+    with LocalIndex(serve_metadata=False) as plain:
+        plain.add_package(Package("app", "1.0", dependencies=("lib>=1",)))
+        plain.add_package(Package("lib", "1.0"))
+        result = install(yurt, tmp_path, plain, "app")
+        assert result.returncode == 0, result.stderr
+        assert dist_infos(venv) == ["app-1.0.dist-info", "lib-1.0.dist-info"]
+        files = [(path.rsplit("/", 1)[-1], "range" in headers)
+                 for method, path, headers in plain.requests_for("/files/") if method == "GET"]
+        assert sorted(files) == [("app-1.0-py3-none-any.whl", False), ("lib-1.0-py3-none-any.whl", False)]
+        assert not [entry for entry in os.listdir(tmp_path / "cache" / "archives-v1")
+                    if entry.startswith(".yurt-tmp-")]
+        plain.reset_log()
+        compiled = yurt("pip", "compile", "--index-url", plain.url, "-", input="app\n", cwd=tmp_path,
+                        cache_dir=tmp_path / "other-cache")
+        assert compiled.returncode == 0, compiled.stderr
+        assert "lib==1.0" in compiled.stdout
+        ranged = [headers for method, path, headers in plain.requests_for("/files/") if method == "GET"]
+        assert ranged and all("range" in headers for headers in ranged)

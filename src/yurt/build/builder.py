@@ -20,7 +20,7 @@ from yurt.build.environment import BuildEnvironment, ensure_build_environment, e
 from yurt.build.frontend import BuildFailure, HookContext, call_hook, parse_config_settings, read_build_system
 from yurt.build.static_metadata import project_table_metadata, static_sdist_metadata
 from yurt.cache import BUILDS, Cache
-from yurt.cache.archives import extract, unpack_wheel
+from yurt.cache.archives import extract, unpack_wheel, wheel_metadata
 from yurt.dists import DirectSource, ResolvedDist
 from yurt.errors import YurtError
 from yurt.fs import atomic_write, temporary_sibling
@@ -42,21 +42,6 @@ def interpreter_key(interpreter: Interpreter) -> str:
     major, minor = interpreter.version[:2]
     return short_digest(interpreter.implementation, major, minor, interpreter.platform, interpreter.soabi,
                         interpreter.libc, interpreter.pointer_bits)
-
-
-def wheel_metadata(wheel: Path) -> bytes:
-    """METADATA of a wheel file, or of a wheel already unpacked into a folder."""
-    if wheel.is_dir():
-        for entry in wheel.iterdir():
-            if entry.name.endswith(".dist-info") and (entry / "METADATA").is_file():
-                return (entry / "METADATA").read_bytes()
-    else:
-        with zipfile.ZipFile(wheel) as archive:
-            for name in archive.namelist():
-                parts = name.split("/")
-                if len(parts) == 2 and parts[0].endswith(".dist-info") and parts[1] == "METADATA":
-                    return archive.read(name)
-    raise BuildFailure(f"{wheel.name} has no .dist-info/METADATA")
 
 
 def unpack_sdist(archive: Path, target: Path) -> Path:

@@ -37,6 +37,24 @@ def member_parts(name: str, wheel: str) -> list[str]:
     return parts
 
 
+def wheel_metadata(wheel: Path) -> bytes:
+    """The METADATA of a wheel file, or of a wheel already unpacked into a folder."""
+    if wheel.is_dir():
+        for entry in wheel.iterdir():
+            if entry.name.endswith(".dist-info") and (entry / "METADATA").is_file():
+                return (entry / "METADATA").read_bytes()
+    else:
+        try:
+            with zipfile.ZipFile(wheel) as archive:
+                for name in archive.namelist():
+                    parts = name.split("/")
+                    if len(parts) == 2 and parts[0].endswith(".dist-info") and parts[1] == "METADATA":
+                        return archive.read(name)
+        except zipfile.BadZipFile as error:
+            raise YurtError(f"{wheel.name} is not a valid wheel: {error}") from None
+    raise YurtError(f"{wheel.name} has no .dist-info/METADATA")
+
+
 def unpack_wheel(wheel_path: Path, cache: Cache, digest: str, display_name: str | None = None,
                  unpacker=None) -> Path:
     """The wheel unzipped at `archives-v1/<digest>`: by `unpacker` (yurt.cache.unpacker.Unpacker,

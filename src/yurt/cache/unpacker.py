@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import subprocess
@@ -49,11 +50,29 @@ class Helper:
         return answer
 
     def close(self) -> None:
-        # No wait: the helper ends by itself when its stdin closes, and is reaped when yurt exits.
+        # No wait here: the helper ends by itself once its stdin closes, while yurt links; it is
+        # reaped at exit (see reap), so its CPU time is counted as yurt's own children's.
         try:
             self.process.stdin.close()
         except OSError:
             pass
+        with CLOSED_LOCK:
+            if not CLOSED:
+                atexit.register(reap)
+            CLOSED.append(self.process)
+
+
+CLOSED: list[subprocess.Popen] = []
+CLOSED_LOCK = threading.Lock()
+
+
+def reap() -> None:
+    """Wait for the helpers this process closed (they are done by now, or nearly)."""
+    for process in CLOSED:
+        try:
+            process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 class Unpacker:

@@ -105,6 +105,8 @@ class Downloader:
         self._order = itertools.count()
         self._workers: list[threading.Thread] = []
         self._closed = False
+        # Downloads by filename: (temporary file, sha256) until `fetch` unpacks them.
+        self._downloads: dict[str, Future] = {}
         self._unpacker = None
 
     def cached(self, dist: DistFile) -> CachedWheel | None:
@@ -189,6 +191,10 @@ class Downloader:
             worker.join()
         if self._unpacker is not None:
             self._unpacker.close()
+        # Wheels downloaded for their metadata that the answer did not need.
+        for future in list(self._downloads.values()):
+            if future.done() and future.exception() is None:
+                future.result()[0].unlink(missing_ok=True)
 
     def fetch(self, dist: DistFile) -> CachedWheel:
         with self._lock:
@@ -216,10 +222,8 @@ class Downloader:
                 f"{dist.filename} is not in the cache, and the network is off (`--offline`)",
                 "run once without `--offline` to fill the cache",
             )
-        self.cache.prepare_bucket(ARCHIVES)
-        temporary = temporary_sibling(self.cache.bucket(ARCHIVES) / dist.filename)
+        temporary, digest = self._downloaded(dist)
         try:
-            digest = self._download(dist, temporary)
             from yurt.cache.archives import unpack_wheel
 
             archive = unpack_wheel(temporary, self.cache, digest, dist.filename, self.unpacker())
@@ -229,6 +233,42 @@ class Downloader:
         with self._lock:
             self.fetched.add(dist.filename)
         return CachedWheel(dist.filename, archive, digest)
+
+    def _downloaded(self, dist: DistFile) -> tuple[Path, str]:
+        """The wheel downloaded to a temporary file in the cache (its hash checked), once per run:
+        `fetch` unpacks it, `downloaded_metadata` reads it first when the resolver asks."""
+        with self._lock:
+            future = self._downloads.get(dist.filename)
+            owner = future is None
+            if owner:
+                future = self._downloads[dist.filename] = Future()
+        if not owner:
+            return future.result()
+        self.cache.prepare_bucket(ARCHIVES)
+        temporary = temporary_sibling(self.cache.bucket(ARCHIVES) / dist.filename)
+        try:
+            digest = self._download(dist, temporary)
+        except BaseException as error:
+            temporary.unlink(missing_ok=True)
+            future.set_exception(error)
+            raise
+        future.set_result((temporary, digest))
+        return temporary, digest
+
+    def downloaded_metadata(self, dist: DistFile) -> bytes:
+        """A wheel's METADATA read from the whole file, which an install downloads anyway: one
+        request where range requests take two. Unpacking is left to `fetch`."""
+        from yurt.cache.archives import archive_path, wheel_metadata
+
+        wheel = self.cached(dist)
+        if wheel is not None:
+            return wheel_metadata(wheel.archive)
+        temporary, digest = self._downloaded(dist)
+        try:
+            return wheel_metadata(temporary)
+        except FileNotFoundError:
+            # `fetch` unpacked it meanwhile, and removed the download.
+            return wheel_metadata(archive_path(self.cache, digest))
 
     def fetch_sdist(self, dist: DistFile) -> Path:
         """An sdist kept whole in the cache (builds read it), under its own sha256."""

@@ -15,6 +15,11 @@ from yurt.index.download import Downloader, HashMismatch, expected_digest
 from yurt.index.remote_zip import RangesUnsupported, read_wheel_metadata
 
 
+# Up to this size, one request for the whole wheel is quicker than the two range requests for its
+# METADATA (a 64 KiB tail, then the member), when the wheel will be installed anyway.
+WHOLE_WHEEL_LIMIT = 1024 * 1024
+
+
 class MetadataFetcher:
     """Core metadata of remote wheels, cached forever: a published file never changes."""
 
@@ -31,7 +36,9 @@ class MetadataFetcher:
         name = file_project_name(dist.filename) or "unknown"
         return self.cache.bucket(METADATA) / dist.source_key / name / f"{dist.filename}.metadata"
 
-    def wheel_metadata(self, dist: DistFile) -> bytes:
+    def wheel_metadata(self, dist: DistFile, whole_wheel: bool = False) -> bytes:
+        """The wheel's METADATA, from the cache or the index. `whole_wheel`: the caller will
+        install what it resolves, so a small wheel is fetched whole rather than by ranges."""
         path = self.path(dist)
         try:
             return path.read_bytes()
@@ -39,19 +46,21 @@ class MetadataFetcher:
             pass
         wheel = self.downloader.cached(dist)
         if wheel is not None:
-            data = read_unpacked_metadata(wheel.archive)
+            from yurt.cache.archives import wheel_metadata
+
+            data = wheel_metadata(wheel.archive)
         elif self.offline:
             raise OfflineMiss(
                 f"the metadata of {dist.filename} is not in the cache, and the network is off (`--offline`)",
                 "run once without `--offline` to fill the cache",
             )
         else:
-            data = self._fetch(dist)
+            data = self._fetch(dist, whole_wheel)
         self.cache.prepare_bucket(METADATA)
         atomic_write(path, data)
         return data
 
-    def _fetch(self, dist: DistFile) -> bytes:
+    def _fetch(self, dist: DistFile, whole_wheel: bool) -> bytes:
         url = dist.file.url
         if dist.file.has_metadata_file and not url.startswith("file:"):
             log.debug("metadata of %s: PEP 658 file", dist.filename)
@@ -65,6 +74,9 @@ class MetadataFetcher:
                         f"  actual   {expected[0]}:{actual}"
                     )
             return response.body
+        if whole_wheel and dist.file.size is not None and dist.file.size <= WHOLE_WHEEL_LIMIT:
+            log.debug("metadata of %s: the whole wheel, which the install needs anyway", dist.filename)
+            return self.downloader.downloaded_metadata(dist)
         if not url.startswith("file:") and dist.source not in self._no_ranges:
             try:
                 data = read_wheel_metadata(self.http, url)
@@ -78,12 +90,6 @@ class MetadataFetcher:
                 log.debug("cannot read %s by ranges (%s): falling back to download", dist.filename, error)
         log.debug("metadata of %s: full download", dist.filename)
         wheel = self.downloader.fetch(dist)
-        return read_unpacked_metadata(wheel.archive)
+        from yurt.cache.archives import wheel_metadata
 
-
-def read_unpacked_metadata(archive: Path) -> bytes:
-    for dist_info in archive.glob("*.dist-info"):
-        metadata = dist_info / "METADATA"
-        if metadata.is_file():
-            return metadata.read_bytes()
-    raise YurtError(f"the wheel unpacked at {archive} has no .dist-info/METADATA")
+        return wheel_metadata(wheel.archive)

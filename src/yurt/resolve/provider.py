@@ -397,7 +397,8 @@ class IndexProvider(Provider):
         if candidate is None:
             return Unavailable("no usable file")
         if candidate.is_wheel:
-            return parse_core_metadata(self.session.metadata.wheel_metadata(candidate.dist))
+            return parse_core_metadata(self.session.metadata.wheel_metadata(candidate.dist,
+                                                                            whole_wheel=self.download_ahead))
         from yurt.build.static_metadata import static_sdist_metadata
 
         if self.builder is not None:
