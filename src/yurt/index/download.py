@@ -197,20 +197,24 @@ class Downloader:
                 future.result()[0].unlink(missing_ok=True)
 
     def fetch(self, dist: DistFile) -> CachedWheel:
+        return self._once(self._inflight, dist.filename, lambda: self._fetch(dist))
+
+    def _once(self, registry: dict[str, Future], key: str, work):
+        """`work()` once per key in this run: later callers wait for the first call's answer or error."""
         with self._lock:
-            future = self._inflight.get(dist.filename)
+            future = registry.get(key)
             owner = future is None
             if owner:
-                future = self._inflight[dist.filename] = Future()
+                future = registry[key] = Future()
         if not owner:
             return future.result()
         try:
-            wheel = self._fetch(dist)
+            result = work()
         except BaseException as error:
             future.set_exception(error)
             raise
-        future.set_result(wheel)
-        return wheel
+        future.set_result(result)
+        return result
 
     def _fetch(self, dist: DistFile) -> CachedWheel:
         wheel = self.cached(dist)
@@ -237,23 +241,16 @@ class Downloader:
     def _downloaded(self, dist: DistFile) -> tuple[Path, str]:
         """The wheel downloaded to a temporary file in the cache (its hash checked), once per run:
         `fetch` unpacks it, `downloaded_metadata` reads it first when the resolver asks."""
-        with self._lock:
-            future = self._downloads.get(dist.filename)
-            owner = future is None
-            if owner:
-                future = self._downloads[dist.filename] = Future()
-        if not owner:
-            return future.result()
+        return self._once(self._downloads, dist.filename, lambda: self._download_to_temporary(dist))
+
+    def _download_to_temporary(self, dist: DistFile) -> tuple[Path, str]:
         self.cache.prepare_bucket(ARCHIVES)
         temporary = temporary_sibling(self.cache.bucket(ARCHIVES) / dist.filename)
         try:
-            digest = self._download(dist, temporary)
-        except BaseException as error:
+            return temporary, self._download(dist, temporary)
+        except BaseException:
             temporary.unlink(missing_ok=True)
-            future.set_exception(error)
             raise
-        future.set_result((temporary, digest))
-        return temporary, digest
 
     def downloaded_metadata(self, dist: DistFile) -> bytes:
         """A wheel's METADATA read from the whole file, which an install downloads anyway: one
