@@ -192,6 +192,9 @@ def test_a_version_given_up_while_resolving_is_not_installed(yurt, tmp_path, ven
     result = install(yurt, tmp_path, index, "top", "other")
     assert result.returncode == 0, result.stderr
     assert dist_infos(venv) == ["base-2.0.dist-info", "other-1.0.dist-info", "top-1.0.dist-info"]
+    # Each page once, though the early fetch of the roots' pages and the resolver both ask for them.
+    pages = [path for method, path, _ in index.requests_for("/simple/") if method == "GET"]
+    assert sorted(pages) == ["/simple/base/", "/simple/other/", "/simple/top/"]
     lines = mask(result.stderr).splitlines()
     # Counted as uv counts: what the install needed, not what was fetched on the way.
     assert "Prepared 3 packages in [TIME]" in lines

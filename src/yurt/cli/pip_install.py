@@ -126,9 +126,10 @@ def install(arguments, settings, output, manifest, environment, cache, sync, sta
     settings = merge_manifest_options(settings, manifest)
     reporter = download_reporter(output)
     session = open_session(settings, cache, warn=output.warning, reporter=reporter)
-    # The first request waits for the HTTP stack and a TLS context: start them now, beside the
+    # The pages of the unconditional requirements are needed first: ask for them now, beside the
     # imports and reads below, unless the cache is likely to answer.
-    session.warm_up(line.requirement.name for line in manifest.requirements if line.requirement is not None)
+    session.warm_up(line.requirement.name for line in manifest.requirements
+                    if line.requirement is not None and line.marker is None)
 
     def finish() -> None:
         # Stops the downloads the answer did not need, the unpack helpers and the download bars.

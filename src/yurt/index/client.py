@@ -16,6 +16,7 @@ from yurt.cache import SIMPLE, Cache, index_key
 from yurt.errors import YurtError
 from yurt.fs import atomic_write
 from yurt.index.http_cache import CachePolicy, policy_from_headers, refreshed
+from yurt.index.once import OncePerKey
 from yurt.index.simple import ACCEPT, IndexFile, ProjectPage, parse_page
 from yurt.index.sources import IndexSources
 from yurt.spec.filenames import InvalidFilename, distribution_kind, parse_sdist_filename, parse_wheel_filename
@@ -92,7 +93,7 @@ class IndexClient:
         self._flat_pages: dict[str, ProjectPage] = {}
         self._flat_lock = threading.Lock()
         # Pages fetched in this run: a resolver asks for the same project many times.
-        self._memory: dict[tuple[str, str], ProjectPage | None] = {}
+        self._pages: OncePerKey[ProjectPage | None] = OncePerKey()
 
     def project_files(self, name: str) -> tuple[DistFile, ...]:
         """Every file for a project: from the first index that has it (or all, with
@@ -120,14 +121,10 @@ class IndexClient:
         return tuple(found)
 
     def page(self, index_url: str, name: str) -> ProjectPage | None:
-        """One index's page for a project, or None when the index does not know the project."""
-        memory_key = (index_url, name)
-        if memory_key in self._memory:
-            return self._memory[memory_key]
-        url = f"{index_url}{name}/"
-        page = self._cached_fetch(url, index_key(index_url), name, name)
-        self._memory[memory_key] = page
-        return page
+        """One index's page for a project, or None when the index does not know the project.
+        Asked once per run, however many threads want it at once."""
+        return self._pages.get((index_url, name), lambda: self._cached_fetch(
+            f"{index_url}{name}/", index_key(index_url), name, name))
 
     def page_is_recent(self, index_url: str, name: str) -> bool:
         """Whether the cache holds this page, written within the TTL: a stat, no parsing."""

@@ -8,7 +8,7 @@ import json
 import os
 import queue
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -19,6 +19,7 @@ from yurt.cache import ARCHIVES, BUILDS, WHEELS, Cache
 from yurt.errors import YurtError
 from yurt.fs import atomic_write, temporary_sibling
 from yurt.index.client import DistFile, OfflineMiss, file_project_name
+from yurt.index.once import OncePerKey
 
 CHUNK_SIZE = 256 * 1024
 # Hash algorithms an index may give; the strongest one known is checked.
@@ -96,8 +97,6 @@ class Downloader:
         self.offline = offline
         # Filenames of the wheels this run put into the cache (not found there), for `Prepared N`.
         self.fetched: set[str] = set()
-        # One fetch per wheel at a time: later callers wait for the first one's answer.
-        self._inflight: dict[str, Future] = {}
         self._lock = threading.Lock()
         # Wheels to fetch ahead, largest first, and the threads that fetch them.
         self._queue: queue.PriorityQueue = queue.PriorityQueue()
@@ -105,8 +104,10 @@ class Downloader:
         self._order = itertools.count()
         self._workers: list[threading.Thread] = []
         self._closed = False
-        # Downloads by filename: (temporary file, sha256) until `fetch` unpacks them.
-        self._downloads: dict[str, Future] = {}
+        # By filename: each wheel fetched (downloaded and unpacked) and downloaded once per run;
+        # a download is (temporary file, sha256) until `fetch` unpacks it.
+        self._fetches: OncePerKey[CachedWheel] = OncePerKey()
+        self._downloads: OncePerKey[tuple[Path, str]] = OncePerKey()
         self._unpacker = None
 
     def cached(self, dist: DistFile) -> CachedWheel | None:
@@ -145,7 +146,7 @@ class Downloader:
         if self.offline or self._closed:
             return
         with self._lock:
-            if dist.filename in self._inflight or dist.filename in self._queued or self._closed:
+            if dist.filename in self._fetches or dist.filename in self._queued or self._closed:
                 return
             self._queued.add(dist.filename)
             if not self._workers:
@@ -161,9 +162,7 @@ class Downloader:
             _, _, dist = self._queue.get()
             if dist is None or self._closed:
                 return
-            with self._lock:
-                started = dist.filename in self._inflight
-            if started:
+            if dist.filename in self._fetches:
                 continue
             try:
                 self.fetch(dist)
@@ -192,29 +191,11 @@ class Downloader:
         if self._unpacker is not None:
             self._unpacker.close()
         # Wheels downloaded for their metadata that the answer did not need.
-        for future in list(self._downloads.values()):
-            if future.done() and future.exception() is None:
-                future.result()[0].unlink(missing_ok=True)
+        for temporary, _ in self._downloads.answers():
+            temporary.unlink(missing_ok=True)
 
     def fetch(self, dist: DistFile) -> CachedWheel:
-        return self._once(self._inflight, dist.filename, lambda: self._fetch(dist))
-
-    def _once(self, registry: dict[str, Future], key: str, work):
-        """`work()` once per key in this run: later callers wait for the first call's answer or error."""
-        with self._lock:
-            future = registry.get(key)
-            owner = future is None
-            if owner:
-                future = registry[key] = Future()
-        if not owner:
-            return future.result()
-        try:
-            result = work()
-        except BaseException as error:
-            future.set_exception(error)
-            raise
-        future.set_result(result)
-        return result
+        return self._fetches.get(dist.filename, lambda: self._fetch(dist))
 
     def _fetch(self, dist: DistFile) -> CachedWheel:
         wheel = self.cached(dist)
@@ -241,7 +222,7 @@ class Downloader:
     def _downloaded(self, dist: DistFile) -> tuple[Path, str]:
         """The wheel downloaded to a temporary file in the cache (its hash checked), once per run:
         `fetch` unpacks it, `downloaded_metadata` reads it first when the resolver asks."""
-        return self._once(self._downloads, dist.filename, lambda: self._download_to_temporary(dist))
+        return self._downloads.get(dist.filename, lambda: self._download_to_temporary(dist))
 
     def _download_to_temporary(self, dist: DistFile) -> tuple[Path, str]:
         self.cache.prepare_bucket(ARCHIVES)

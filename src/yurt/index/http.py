@@ -556,13 +556,6 @@ class HttpClient:
             self._verified_context = system_trust_context()
         return self._verified_context
 
-    def prepare(self, url: str) -> None:
-        """Make the connection pool for `url`'s origin now, with its TLS context, which takes tens
-        of milliseconds to read the system's certificate authorities."""
-        parts = urlsplit(split_credentials(url)[0])
-        if parts.scheme.lower() in ("http", "https"):
-            self._manager_for(origin_of(parts))
-
     def _proxy_for(self, origin: Origin) -> str | None:
         with self._lock:
             if origin in self._proxy_choices:
@@ -739,7 +732,8 @@ def system_trust_context() -> ssl.SSLContext:
 
     The same authorities `ssl.create_default_context()` loads (OpenSSL's default file and folder,
     or SSL_CERT_FILE and SSL_CERT_DIR), named explicitly: that way they are read with the GIL
-    released, and the reading overlaps with whatever else yurt does meanwhile (see warm_up).
+    released, and the reading overlaps with whatever else yurt does meanwhile (see
+    IndexSession.warm_up).
     """
     paths = ssl.get_default_verify_paths()
     cafile = os.environ.get(paths.openssl_cafile_env) or paths.openssl_cafile

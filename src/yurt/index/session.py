@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from yurt import log
 from yurt.cache import Cache
 from yurt.index.client import IndexClient
 from yurt.index.download import Downloader, DownloadReporter
@@ -51,21 +52,6 @@ class LazyHttpClient:
     def __getattr__(self, name: str):
         return getattr(self.client, name)
 
-    def warm_up(self, url: str) -> None:
-        """In the background: import the HTTP stack and make `url`'s connection pool and TLS
-        context, while the caller goes on importing and reading what the first request needs."""
-        import threading
-
-        def prepare() -> None:
-            try:
-                self.client.prepare(url)
-            except Exception as error:  # noqa: BLE001 - the first real request meets and reports it
-                from yurt import log
-
-                log.debug("warming up the connection to %s failed: %s", url, error)
-
-        threading.Thread(target=prepare, name="yurt-warm-up", daemon=True).start()
-
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
@@ -81,14 +67,27 @@ class IndexSession:
     metadata: MetadataFetcher
 
     def warm_up(self, names) -> None:
-        """Get the connection to the index ready if the first of `names` will need a request:
-        its page is not in the cache, or is older than the index TTL."""
-        first = next(iter(names), None)
-        if first is None or self.client.offline or not self.client.sources.indexes:
+        """Start fetching the pages of `names` (the command's own requirements) in the background,
+        when the first of them will need a request: its page is not in the cache, or is older than
+        the index TTL. Meanwhile the caller imports and reads what resolving needs; the resolver
+        then finds the pages fetched or on the way (IndexClient answers each page once per run)."""
+        names = list(dict.fromkeys(names))
+        if not names or self.client.offline or not self.client.sources.indexes:
             return
-        index_url = self.client.sources.indexes[0]
-        if not self.client.page_is_recent(index_url, first):
-            self.http.warm_up(index_url)
+        if self.client.page_is_recent(self.client.sources.indexes[0], names[0]):
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        def fetch(name: str) -> None:
+            try:
+                self.client.project_files(name)
+            except Exception as error:  # noqa: BLE001 - the resolver meets the same error and reports it
+                log.debug("fetching the page of %s early failed: %s", name, error)
+
+        pool = ThreadPoolExecutor(max_workers=min(len(names), 8), thread_name_prefix="yurt-warm-up")
+        for name in names:
+            pool.submit(fetch, name)
+        pool.shutdown(wait=False)
 
     def close(self) -> None:
         self.downloader.close()
