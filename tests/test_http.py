@@ -666,3 +666,32 @@ def test_each_address_is_looked_up_once_however_many_threads_ask(monkeypatch):
             addresses.getaddrinfo("missing.invalid", 443)
     # A failed lookup is not kept: the second call asked again.
     assert asked == ["one.test", "missing.invalid", "missing.invalid"]
+
+
+@pytest.mark.parametrize(("host", "no_proxy", "bypassed"), [
+    ("a.example.com", ".example.com", True),
+    ("a.example.com", "example.com", True),
+    ("example.com:8080", "example.com", True),
+    ("notexample.com", "example.com", False),
+    ("127.0.0.1:8000", "localhost, 127.0.0.1", True),
+    ("anything.test", "*", True),
+    ("host:80", "host:80", True),
+    ("host:81", "host:80", False),
+    ("host", "", False),
+])
+def test_no_proxy_rules(host, no_proxy, bypassed):
+    from yurt.index.proxies import bypasses_proxy
+
+    assert bypasses_proxy(host, no_proxy) is bypassed
+
+
+@pytest.mark.parametrize(("environment", "proxies"), [
+    ({"HTTP_PROXY": "upper", "http_proxy": "lower"}, {"http": "lower"}),
+    ({"HTTPS_PROXY": "secure", "NO_PROXY": "internal"}, {"https": "secure", "no": "internal"}),
+    ({"HTTP_PROXY": "from-a-header", "REQUEST_METHOD": "GET"}, {}),
+    ({"HTTP_PROXY": "upper", "http_proxy": ""}, {}),
+])
+def test_proxy_variables(environment, proxies):
+    from yurt.index.proxies import environment_proxies
+
+    assert environment_proxies(environment) == proxies

@@ -10,7 +10,6 @@ import re
 import ssl
 import threading
 import time
-import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +36,7 @@ from yurt import __version__, log
 from yurt.errors import ConfigurationError, YurtError
 from yurt.index.addresses import share_lookups
 from yurt.index.credentials import CredentialStore, Credentials, Origin, origin_of, split_credentials
+from yurt.index.proxies import bypasses_proxy, environment_proxies
 
 T = TypeVar("T")
 
@@ -255,6 +255,7 @@ class HttpClient:
         self._insecure_hosts = frozenset(_parse_host(entry) for entry in allow_insecure_hosts)
         self._credentials = CredentialStore(netrc_path)
         self._proxies = _environment_proxies()
+        self._no_proxy = environment_proxies().get("no")
         self._user_agent = f"yurt/{__version__}"
         self._lock = threading.Lock()
         self._managers: dict[tuple[str | None, str], urllib3.PoolManager] = {}
@@ -561,7 +562,7 @@ class HttpClient:
             if origin in self._proxy_choices:
                 return self._proxy_choices[origin]
         proxy = self._proxies.get(origin.scheme)
-        if proxy is not None and urllib.request.proxy_bypass(origin.host_and_port):
+        if proxy is not None and bypasses_proxy(origin.host_and_port, self._no_proxy):
             proxy = None
         with self._lock:
             self._proxy_choices[origin] = proxy
@@ -720,7 +721,7 @@ def _is_loopback(host: str) -> bool:
 def _environment_proxies() -> dict[str, str]:
     """Proxy URLs by scheme (HTTP_PROXY, HTTPS_PROXY and lower-case forms), as urllib reads them."""
     proxies = {}
-    for scheme, proxy in urllib.request.getproxies().items():
+    for scheme, proxy in environment_proxies().items():
         if scheme in ("http", "https") and proxy:
             # `proxy:3128` without a scheme is common in the wild and means plain HTTP to the proxy.
             proxies[scheme] = proxy if "://" in proxy else f"http://{proxy}"
