@@ -21,13 +21,16 @@ def run(arguments: argparse.Namespace, settings: Settings, output: Output) -> in
     manifest = read_manifest(arguments, arguments.src_files)
     settings = merge_manifest_options(settings, manifest)
     cache = Cache(settings.cache_dir)
-    interpreter = find_interpreter(settings.python, cache)
-    target = cross_target(interpreter, arguments.python_version, arguments.python_platform)
-    preferences = previous_pins(arguments.output_file)
     with cache.shared_lock(settings.lock_timeout, on_wait=lambda: output.status(
             "Waiting for another yurt process to release the cache...")):
         session = open_session(settings, cache, warn=output.warning)
+        # The first pages are asked for while the interpreter is found and the target computed.
+        session.warm_up(line.requirement.name for line in manifest.requirements
+                        if line.requirement is not None and line.marker is None)
         try:
+            interpreter = find_interpreter(settings.python, cache)
+            target = cross_target(interpreter, arguments.python_version, arguments.python_platform)
+            preferences = previous_pins(arguments.output_file)
             options = resolve_options(arguments, manifest, preferences)
             builder = make_builder(arguments, cache, session, interpreter, options)
             resolution = timed_resolve(manifest, session, target, options, output, builder, settings)

@@ -124,24 +124,26 @@ def install(arguments, settings, output, manifest, environment, cache, sync, sta
     from yurt.index.session import open_session
 
     settings = merge_manifest_options(settings, manifest)
-    reporter = download_reporter(output)
-    session = open_session(settings, cache, warn=output.warning, reporter=reporter)
-    # The pages of the unconditional requirements are needed first: ask for them now, beside the
-    # imports and reads below, unless the cache is likely to answer.
-    session.warm_up(line.requirement.name for line in manifest.requirements
-                    if line.requirement is not None and line.marker is None)
+    on_wait = lambda: output.status("Waiting for another yurt process to release the cache...")  # noqa: E731
+    with cache.shared_lock(settings.lock_timeout, on_wait=on_wait):
+        reporter = download_reporter(output)
+        session = open_session(settings, cache, warn=output.warning, reporter=reporter)
+        # The pages of the unconditional requirements are needed first: ask for them now, beside
+        # the imports and reads below, unless the cache is likely to answer.
+        session.warm_up(line.requirement.name for line in manifest.requirements
+                        if line.requirement is not None and line.marker is None)
 
-    def finish() -> None:
-        # Stops the downloads the answer did not need, the unpack helpers and the download bars.
-        session.close()
-        if hasattr(reporter, "close"):
-            reporter.close()
+        def finish() -> None:
+            # Stops the downloads the answer did not need, the unpack helpers and the download bars.
+            session.close()
+            if hasattr(reporter, "close"):
+                reporter.close()
 
-    try:
-        return install_with(arguments, settings, output, manifest, environment, cache, sync, started, session,
-                            finish)
-    finally:
-        finish()
+        try:
+            return install_with(arguments, settings, output, manifest, environment, cache, sync, started,
+                                session, finish)
+        finally:
+            finish()
 
 
 def install_with(arguments, settings, output, manifest, environment, cache, sync, started, session,
@@ -164,8 +166,7 @@ def install_with(arguments, settings, output, manifest, environment, cache, sync
             continue
     options = resolve_options(arguments, manifest, preferences)
     target = interpreter_target(environment.interpreter)
-    on_wait = lambda: output.status("Waiting for another yurt process to release the cache...")  # noqa: E731
-    with cache.shared_lock(settings.lock_timeout, on_wait=on_wait), environment_lock(environment, cache):
+    with environment_lock(environment, cache):
         try:
             builder = make_builder(arguments, cache, session, environment.interpreter, options)
             resolution = timed_resolve(manifest, session, target, options, output, builder, settings,

@@ -140,6 +140,8 @@ class IndexProvider(Provider):
         self._pool = ThreadPoolExecutor(max_workers=prefetch_workers, thread_name_prefix="yurt-prefetch")
         self._pages: dict[str, Future] = {}
         self._metadata_futures: dict[tuple[str, Version], Future] = {}
+        # Packages whose likely version was fetched ahead by `_crawl`.
+        self._crawled: set[str] = set()
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -386,8 +388,53 @@ class IndexProvider(Provider):
             future = self._metadata_futures.get(key)
             if future is None:
                 future = self._pool.submit(self._load_metadata, name, version)
+                future.add_done_callback(lambda done: self._crawl(name, done))
                 self._metadata_futures[key] = future
             return future
+
+    def _crawl(self, name: str, loaded: Future) -> None:
+        """Fetch ahead below a version the solver will likely choose: the pages of its
+        dependencies, then the metadata of their likely versions, which crawl on in turn.
+
+        The solver meets a package's dependencies only when it decides the package, one decision
+        at a time; this walks the likely graph as fast as the index answers instead, so a chain
+        like pyopenssl, cryptography, cffi, pycparser is fetched while the solver is elsewhere.
+        """
+        if loaded.cancelled() or loaded.exception() is not None:
+            return
+        metadata = loaded.result()
+        if isinstance(metadata, Unavailable):
+            return
+        for text in metadata.requires_dist:
+            try:
+                requirement = Requirement(text)
+            except InvalidRequirement:
+                continue
+            for effective in self.effective_requirements(requirement):
+                # The base dependencies only: which extras the solver will want is not known yet.
+                if effective.marker is not None and not self.target.evaluate(effective.marker, ""):
+                    continue
+                dependency = canonicalize_name(effective.name)
+                with self._lock:
+                    if dependency == name or dependency in self._crawled:
+                        continue
+                    self._crawled.add(dependency)
+                specifier = str(effective.specifier)
+                self.prefetch_page(dependency).add_done_callback(
+                    lambda page, dependency=dependency, specifier=specifier: self._crawl_page(dependency, specifier, page))
+
+    def _crawl_page(self, name: str, specifier: str, page: Future) -> None:
+        if page.cancelled() or page.exception() is not None:
+            return
+        try:
+            universe = self.universe(name)
+            allowed = VersionSet.from_specifier(universe, specifier) if specifier else VersionSet.full(universe)
+            likely = self.choose_version(name, allowed)
+        except Exception as error:  # noqa: BLE001 - only a guess; the solver asks again and reports it
+            log.debug("fetching ahead below %s: %s", name, error)
+            return
+        if likely is not None:
+            self._metadata_future(name, likely)
 
     def _load_metadata(self, name: str, version: Version) -> CoreMetadata | Unavailable:
         direct = self._direct_dists.get(name)
@@ -458,18 +505,22 @@ class IndexProvider(Provider):
         known = self.dependency_names.get((name, version), ())
         found = (split_package(item)[0] for item in order)
         self.dependency_names[(name, version)] = tuple(dict.fromkeys((*known, *found)))
-        # Fetch ahead: the metadata of the version each dependency most likely gets; for an install,
-        # also the wheel of the newest version all requirements seen so far admit, unless it is decided.
         for item, allowed in result:
-            name = split_package(item)[0]
-            likely = self.choose_version(item, allowed)
-            if likely is not None:
-                self._metadata_future(name, likely)
-            if self.download_ahead and name not in self._decided:
-                agreed = self.choose_version(item, self._required[item])
-                if agreed is not None:
-                    self.download_wheel_ahead(name, agreed)
+            self.expect(item, allowed)
         return result
+
+    def expect(self, package: Hashable, allowed: VersionSet) -> None:
+        """Fetch ahead for a requirement the solver will meet: the metadata of the version it most
+        likely gets, and for an install the wheel of the newest version that every requirement
+        seen so far admits, unless the package is decided already."""
+        name = split_package(package)[0]
+        likely = self.choose_version(package, allowed)
+        if likely is not None:
+            self._metadata_future(name, likely)
+        if self.download_ahead and name not in self._decided:
+            agreed = self.choose_version(package, self._required[package])
+            if agreed is not None:
+                self.download_wheel_ahead(name, agreed)
 
     def priority(self, package: Hashable, allowed: VersionSet) -> object:
         name, _ = split_package(package)

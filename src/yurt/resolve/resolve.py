@@ -118,6 +118,9 @@ def resolve(manifest: Manifest, session: IndexSession, target: Target, options: 
                 for package in packages:
                     versions = provider.requirement_set(package, name, [requirement.specifier])
                     roots.append(RootRequirement(package, versions, origin_label(line)))
+        # The solver takes the roots one at a time: ask for all their metadata at once now.
+        for root in roots:
+            provider.expect(root.package, root.versions)
         chosen = solve(roots, provider)
         return build_resolution(chosen, provider, origins, requested_extras)
     finally:
