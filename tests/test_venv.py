@@ -260,3 +260,29 @@ def test_activate_line_follows_the_shell(yurt, tmp_path):
     result = yurt("venv", "my env", cwd=tmp_path, env={"SHELL": "/usr/bin/fish"})
     assert result.returncode == 0, result.stderr
     assert result.stderr.splitlines()[-1] == "Activate with: source 'my env/bin/activate.fish'"
+
+
+@pytest.mark.parametrize("make", ["yurt", "stdlib", "stdlib-copies"])
+def test_a_new_venv_is_described_from_its_base_interpreter(yurt, tmp_path, make):
+    """A venv whose interpreter links to its base gets the base's probe with its own paths, the
+    same facts the real probe reports; a copied interpreter is probed for real."""
+    from yurt.cache import Cache
+    from yurt.python.interpreter import run_probe, venv_probe_from_base
+
+    venv = tmp_path / "v"
+    if make == "yurt":
+        assert yurt("venv", str(venv)).returncode == 0
+    else:
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", *(["--copies"] if make == "stdlib-copies" else []),
+                        str(venv)], check=True)
+    executable = venv / "bin" / "python3"
+    derived = venv_probe_from_base(executable, Cache(tmp_path / "cache"))
+    if make == "stdlib-copies":
+        assert derived is None
+        return
+    real = run_probe(executable)
+    # The real probe of a venv names the base through the venv on old Pythons; the derived one
+    # names the base itself. Everything else matches exactly.
+    assert {key: value for key, value in derived.items() if key != "base_executable"} == \
+           {key: value for key, value in real.items() if key != "base_executable"}
+    assert os.path.realpath(derived["base_executable"]) == os.path.realpath(real["base_executable"])
