@@ -20,7 +20,7 @@ STYLES = {
 class Output:
     """Writes status to stderr and data to stdout; `-q` silences status, `-qq` data too."""
 
-    __slots__ = ("color", "quiet", "status_stream", "data_stream")
+    __slots__ = ("color", "quiet", "status_stream", "data_stream", "live")
 
     def __init__(self, color: bool = False, quiet: int = 0,
                  status_stream: TextIOBase | None = None, data_stream: TextIOBase | None = None) -> None:
@@ -28,13 +28,25 @@ class Output:
         self.quiet = quiet
         self.status_stream = status_stream or sys.stderr
         self.data_stream = data_stream or sys.stdout
+        # A rich console while progress bars are on screen (see progress.py): status lines then go
+        # through it, above the bars, instead of being written into them.
+        self.live = None
+
+    def _write_status(self, text: str) -> None:
+        live = self.live
+        if live is not None:
+            from rich.text import Text
+
+            live.print(Text.from_ansi(text.rstrip("\n")), soft_wrap=True)
+        else:
+            self.status_stream.write(text)
 
     def style(self, text: str, name: str) -> str:
         return f"{STYLES[name]}{text}{RESET}" if self.color else text
 
     def status(self, line: str) -> None:
         if self.quiet < 1:
-            self.status_stream.write(line + "\n")
+            self._write_status(line + "\n")
 
     def data(self, line: str) -> None:
         if self.quiet < 2:
@@ -42,7 +54,7 @@ class Output:
 
     def warning(self, message: str) -> None:
         if self.quiet < 2:
-            self.status_stream.write(f"{self.style('warning', 'warning')}: {message}\n")
+            self._write_status(f"{self.style('warning', 'warning')}: {message}\n")
 
     def error(self, message: str, hints: tuple[str, ...] = ()) -> None:
         # Errors are shown even with -qq: a failure must never be silent.

@@ -133,27 +133,30 @@ def install(arguments, settings, output, manifest, environment, cache, sync, sta
         session.warm_up(line.requirement.name for line in manifest.requirements
                         if line.requirement is not None and line.marker is None)
 
-        def finish() -> None:
-            # Stops the downloads the answer did not need, the unpack helpers and the download bars.
-            session.close()
+        def close_bars() -> None:
             if hasattr(reporter, "close"):
                 reporter.close()
 
+        def finish() -> None:
+            # Stops the downloads the answer did not need, the unpack helpers and the download bars.
+            session.close()
+            close_bars()
+
         try:
             return install_with(arguments, settings, output, manifest, environment, cache, sync, started,
-                                session, finish)
+                                session, finish, close_bars)
         finally:
             finish()
 
 
 def install_with(arguments, settings, output, manifest, environment, cache, sync, started, session,
-                 finish) -> int:
-    """Resolve, plan, prepare (then `finish` the session) and link."""
+                 finish, close_bars) -> int:
+    """Resolve, plan, prepare and link; `finish` ends the session, `close_bars` the download bars."""
     from packaging.version import InvalidVersion, Version
 
     from yurt.install import noop
     from yurt.install.plan import make_plan
-    from yurt.install.prepare import needs_build, prepare
+    from yurt.install.prepare import needs_build, prepare, prepare_as_ready
     from yurt.install.site_packages import scan
     from yurt.resolve.target import interpreter_target
 
@@ -186,19 +189,39 @@ def install_with(arguments, settings, output, manifest, environment, cache, sync
                 return 0
             noop.forget(environment.root)
             prepare_started = time.perf_counter()
-            wheels = prepare(plan.install, session, builder)
-            # As uv counts: only what had to be downloaded (here or while resolving) or built, not
-            # what the cache held.
-            fetched = sum(1 for dist in plan.install
-                          if needs_build(dist) or dist.dist.filename in session.downloader.fetched)
-            if fetched:
-                output.status(f"Prepared {plural(fetched)} in "
-                              f"{format_duration(time.perf_counter() - prepare_started)}")
+
+            def report_prepared() -> None:
+                # As uv counts: only what had to be downloaded (here or while resolving) or built,
+                # not what the cache held.
+                fetched = sum(1 for dist in plan.install
+                              if needs_build(dist) or dist.dist.filename in session.downloader.fetched)
+                if fetched:
+                    output.status(f"Prepared {plural(fetched)} in "
+                                  f"{format_duration(time.perf_counter() - prepare_started)}")
+
+            if plan.remove or any(needs_build(dist) for dist in plan.install):
+                # Builds can fail late and removals must not run ahead of them: all of it first.
+                wheels = prepare(plan.install, session, builder)
+                report_prepared()
+                finish()
+                ready = [(dist, wheels[dist.name]) for dist in plan.install]
+            else:
+                # Index wheels only: each is linked as soon as it is unpacked, once every download
+                # is verified (so a bad hash still leaves the environment untouched).
+                unpacked = prepare_as_ready(plan.install, session)
+                close_bars()
+                ready = then(unpacked, report_prepared)
+            apply_plan(arguments, settings, output, plan, ready, environment, manifest)
         finally:
             finish()
-        apply_plan(arguments, settings, output, plan, wheels, environment, manifest)
     report_changes(output, plan)
     return 0
+
+
+def then(items, action):
+    """Yield from `items`, then run `action` once they are exhausted."""
+    yield from items
+    action()
 
 
 def normalize(name: str) -> str:
@@ -233,7 +256,10 @@ def environment_lock(environment, cache):
     return held()
 
 
-def apply_plan(arguments, settings, output, plan, wheels, environment, manifest) -> None:
+def apply_plan(arguments, settings, output, plan, ready, environment, manifest) -> None:
+    """Remove, then link each `(dist, wheel)` of `ready` (which may still be arriving)."""
+    import itertools
+
     from yurt.install.link import Linker, LinkMode
     from yurt.install.uninstall import uninstall
     from yurt.install.wheel import Scheme, install_wheel
@@ -267,8 +293,24 @@ def apply_plan(arguments, settings, output, plan, wheels, environment, manifest)
 
     progress = step_progress(output, "Installing wheels", len(plan.install))
 
-    def place(dist):
-        wheel = wheels[dist.name]
+    waited = 0.0
+
+    def arrivals():
+        # Time spent waiting for wheels to be unpacked is the prepare step's, not the install's.
+        nonlocal waited
+        iterator = iter(ready)
+        while True:
+            before = time.perf_counter()
+            try:
+                pair = next(iterator)
+            except StopIteration:
+                waited += time.perf_counter() - before
+                return
+            waited += time.perf_counter() - before
+            yield pair
+
+    def place(pair):
+        dist, wheel = pair
         direct_url = dist.source.direct_url() if dist.source is not None else None
         result = install_wheel(wheel.archive, wheel.filename, scheme, linker, requested=dist.name in requested,
                                direct_url=direct_url)
@@ -278,16 +320,16 @@ def apply_plan(arguments, settings, output, plan, wheels, environment, manifest)
     # The first wheel decides the link mode. Links and clones are single system calls that a plain
     # loop does fastest; copies are bounded by the kernel's write path, where one thread per core
     # measured faster (see docs/performance.md).
-    first, rest = plan.install[:1], plan.install[1:]
+    pairs = arrivals()
     try:
-        results = [place(dist) for dist in first]
-        if rest and linker.mode is LinkMode.COPY and (os.cpu_count() or 1) > 1:
+        results = [place(pair) for pair in itertools.islice(pairs, 1)]
+        if linker.mode is LinkMode.COPY and (os.cpu_count() or 1) > 1:
             from concurrent.futures import ThreadPoolExecutor
 
             with ThreadPoolExecutor(max_workers=os.cpu_count(), thread_name_prefix="yurt-copy") as pool:
-                results.extend(pool.map(place, rest))
+                results.extend(pool.map(place, pairs))
         else:
-            results.extend(place(dist) for dist in rest)
+            results.extend(place(pair) for pair in pairs)
     finally:
         progress.close()
     if settings.compile_bytecode:
@@ -297,7 +339,7 @@ def apply_plan(arguments, settings, output, plan, wheels, environment, manifest)
             installed_files.extend(result.paths())
         compile_bytecode(environment.interpreter.executable, installed_files)
     output.status(f"Installed {plural(len(plan.install))} in "
-                  f"{format_duration(time.perf_counter() - install_started)}")
+                  f"{format_duration(time.perf_counter() - install_started - waited)}")
 
 
 def report_changes(output: Output, plan, dry_run: bool = False) -> None:

@@ -49,6 +49,7 @@ class DownloadBars:
                 console=console, transient=True,
             )
             self._progress.start()
+            self.output.live = console
         return self._progress
 
     def download_started(self, name: str, size: int | None) -> None:
@@ -72,6 +73,7 @@ class DownloadBars:
         if self._progress is not None:
             self._progress.stop()
             self._progress = None
+            self.output.live = None
 
 
 def download_reporter(output: Output):
@@ -105,6 +107,8 @@ class StepBar:
                                   TextColumn("{task.fields[name]}"), console=console, transient=True)
         self._task = self._progress.add_task(description, total=total, name="")
         self._progress.start()
+        self._output = output
+        output.live = console
 
     def advance(self, name: str) -> None:
         with self._lock:
@@ -112,6 +116,7 @@ class StepBar:
 
     def close(self) -> None:
         self._progress.stop()
+        self._output.live = None
 
 
 def step_progress(output: Output, description: str, total: int):

@@ -135,6 +135,30 @@ class Downloader:
             futures = {dist.filename: pool.submit(self.fetch, dist) for dist in dists}
             return {filename: future.result() for filename, future in futures.items()}
 
+    def download_all(self, dists: list[DistFile]) -> None:
+        """Every wheel the cache lacks downloaded and its hash verified (not yet unpacked): after
+        this, no download of these can fail, so linking may start."""
+        if len(dists) <= 1:
+            for dist in dists:
+                self._download_unless_cached(dist)
+            return
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(dists))) as pool:
+            for future in [pool.submit(self._download_unless_cached, dist) for dist in dists]:
+                future.result()
+
+    def _download_unless_cached(self, dist: DistFile) -> None:
+        if self.cached(dist) is None:
+            self._downloaded(dist)
+
+    def fetch_as_ready(self, dists: list[DistFile]):
+        """Every wheel unpacked, yielded as `(dist, wheel)` in the order they become ready."""
+        from concurrent.futures import as_completed
+
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, max(1, len(dists)))) as pool:
+            fetches = {pool.submit(self.fetch, dist): dist for dist in dists}
+            for future in as_completed(fetches):
+                yield fetches[future], future.result()
+
     def fetch_ahead(self, dist: DistFile) -> None:
         """Start fetching a wheel the run will most likely install, while the resolver goes on.
 

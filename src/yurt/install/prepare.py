@@ -44,3 +44,19 @@ def prepare(dists: Sequence[ResolvedDist], session, builder) -> dict[str, Cached
         # The first failure in the order of the plan is raised, after the other builds finish.
         wheels.update((name, future.result()) for name, future in futures.items())
     return wheels
+
+
+def prepare_as_ready(dists: Sequence[ResolvedDist], session):
+    """For a plan of index wheels only: every download verified now, then an iterator of
+    `(dist, wheel)` pairs as each wheel is unpacked, so linking overlaps with unzipping the rest.
+
+    Since every hash is checked before this returns, a mismatch still stops the install before
+    anything is written into the environment.
+    """
+    if any(needs_build(dist) for dist in dists):
+        raise ValueError("prepare_as_ready takes index wheels only")
+    downloader = session.downloader
+    downloader.download_all([dist.dist for dist in dists])
+    by_file = {dist.dist.filename: dist for dist in dists}
+    return ((by_file[dist_file.filename], wheel)
+            for dist_file, wheel in downloader.fetch_as_ready([dist.dist for dist in dists]))
