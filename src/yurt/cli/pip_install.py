@@ -210,7 +210,13 @@ def install_with(arguments, settings, output, manifest, environment, cache, sync
                 # is verified (so a bad hash still leaves the environment untouched).
                 unpacked = prepare_as_ready(plan.install, session)
                 close_bars()
-                ready = then(unpacked, report_prepared)
+
+                def prepared() -> None:
+                    report_prepared()
+                    # Every wheel is unpacked: the helpers can end while the last ones are linked.
+                    finish()
+
+                ready = then(unpacked, prepared)
             apply_plan(arguments, settings, output, plan, ready, environment, manifest)
         finally:
             finish()
