@@ -345,7 +345,7 @@ def test_target_and_prefix_folders(yurt, tmp_path, packages):
 
 def test_an_install_the_cache_answers_imports_no_network_code(yurt, cache_dir, tmp_path, venv, packages):
     """Warm: pages fresh, wheels unpacked. Neither the HTTP stack nor TLS is imported (the early
-    connection warm-up only starts when the first page is missing or old)."""
+    page fetch only starts when the first page is missing or old), nor the resolver."""
     assert install(yurt, tmp_path, packages, "app").returncode == 0
     assert yurt("venv", "fresh", cwd=tmp_path).returncode == 0
     packages.reset_log()
@@ -354,6 +354,8 @@ def test_an_install_the_cache_answers_imports_no_network_code(yurt, cache_dir, t
     assert packages.request_count == 0
     assert (tmp_path / "fresh" / "lib" / PYTHON_TAG / "site-packages" / "app-1.0.dist-info").is_dir()
     assert not {"urllib3", "ssl", "http.client", "yurt.index.http"} & modules
+    # The answer was reused (same question, fresh pages): the resolver itself is not even imported.
+    assert not {"yurt.resolve.solver", "yurt.resolve.provider"} & modules
 
 
 def test_an_install_reads_small_wheels_whole_and_compile_by_ranges(yurt, tmp_path, venv):

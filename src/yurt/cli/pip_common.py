@@ -66,7 +66,7 @@ def parse_exclude_newer(text: str | None) -> datetime | None:
 def resolve_options(arguments: argparse.Namespace, manifest, preferences=None):
     from packaging.utils import canonicalize_name
 
-    from yurt.resolve.provider import ResolveOptions
+    from yurt.resolve.options import ResolveOptions
 
     prerelease = arguments.prerelease or ("allow" if arguments.pre or manifest.pre else "if-necessary-or-explicit")
     no_binary = set(manifest.no_binary) | {canonicalize_name(n) if n != ":all:" else n for n in arguments.no_binary}
@@ -112,7 +112,7 @@ def make_builder(arguments: argparse.Namespace, cache, session, interpreter, opt
 
     def factory():
         from yurt.build.builder import BuildOptions, SourceBuilder
-        from yurt.resolve.provider import ResolveOptions
+        from yurt.resolve.options import ResolveOptions
 
         build_options = BuildOptions(
             isolation=not arguments.no_build_isolation,
@@ -130,7 +130,6 @@ def timed_resolve(manifest, session, target, options, output: Output, builder=No
                   download_ahead: bool = False):
     """Resolve (or reuse the answer to the same question while its pages are fresh) and report it."""
     from yurt.resolve import memo
-    from yurt.resolve.resolve import resolve
 
     started = time.perf_counter()
     key = memo.memo_key(manifest, settings, target, options) if settings is not None else None
@@ -141,6 +140,9 @@ def timed_resolve(manifest, session, target, options, output: Output, builder=No
         resolution = memo.recall(cache, key, float("inf") if settings.offline else settings.index_ttl)
     try:
         if resolution is None:
+            # Imported only now: a reused answer needs none of the resolver.
+            from yurt.resolve.resolve import resolve
+
             resolution = resolve(manifest, session, target, options, builder=builder, download_ahead=download_ahead)
             if key:
                 memo.remember(cache, key, resolution)

@@ -267,7 +267,6 @@ def apply_plan(arguments, settings, output, plan, ready, environment, manifest) 
     import itertools
 
     from yurt.install.link import Linker, LinkMode
-    from yurt.install.uninstall import uninstall
     from yurt.install.wheel import Scheme, install_wheel
 
     if settings.link_mode == "symlink" and settings.no_cache:
@@ -276,6 +275,8 @@ def apply_plan(arguments, settings, output, plan, ready, environment, manifest) 
         raise YurtError("`--link-mode symlink` cannot be used with `--no-cache`",
                         "the links would point into a cache that is removed at exit")
     if plan.remove:
+        from yurt.install.uninstall import uninstall
+
         removal_started = time.perf_counter()
         for installed in plan.remove:
             uninstall(installed, environment.root, warn=output.warning)

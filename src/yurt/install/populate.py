@@ -14,7 +14,7 @@ def populate_environment(requirements: Sequence[str], scheme: Scheme, interprete
                          options=None) -> None:
     """Resolve `requirements` for `interpreter`, then link every wheel into `scheme`, as `pip install` would."""
     from yurt.requirements.files import parse_requirement_arguments
-    from yurt.resolve.provider import ResolveOptions
+    from yurt.resolve.options import ResolveOptions
     from yurt.resolve.resolve import resolve
     from yurt.resolve.target import interpreter_target
 

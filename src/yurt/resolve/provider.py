@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -17,6 +17,7 @@ from yurt import log
 from yurt.dists import DirectSource
 from yurt.index.client import DistFile
 from yurt.index.session import IndexSession
+from yurt.resolve.options import ResolveOptions
 from yurt.resolve.solver import Provider, Unavailable
 from yurt.resolve.target import Target
 from yurt.resolve.version_set import VersionSet, VersionUniverse
@@ -26,27 +27,6 @@ from yurt.spec.metadata import CoreMetadata, parse_core_metadata
 
 PRERELEASE_MODES = ("if-necessary-or-explicit", "if-necessary", "allow", "disallow", "explicit")
 RESOLUTION_MODES = ("highest", "lowest", "lowest-direct")
-
-
-@dataclass(frozen=True, slots=True)
-class ResolveOptions:
-    """Policies the user chose for picking versions."""
-
-    prerelease: str = "if-necessary-or-explicit"
-    resolution: str = "highest"
-    exclude_newer: datetime | None = None
-    upgrade: bool = False
-    upgrade_packages: frozenset[str] = frozenset()
-    # Versions to keep when they still fit: installed ones, or pins of the `-o` file.
-    preferences: Mapping[str, Version] = field(default_factory=dict)
-    # Normalized name -> extra requirements intersected into every requirement on that name.
-    constraints: Mapping[str, tuple[Requirement, ...]] = field(default_factory=dict)
-    # Normalized name -> requirements that replace every declared requirement on that name.
-    overrides: Mapping[str, tuple[Requirement, ...]] = field(default_factory=dict)
-    no_binary: frozenset[str] = frozenset()
-    only_binary: frozenset[str] = frozenset()
-    # `--no-deps`: only what was asked for, none of its dependencies.
-    no_deps: bool = False
 
 
 @dataclass(frozen=True, slots=True)

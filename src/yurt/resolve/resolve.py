@@ -13,7 +13,8 @@ from yurt.dists import Resolution, ResolvedDist
 from yurt.errors import YurtError
 from yurt.index.session import IndexSession
 from yurt.requirements.manifest import Manifest, RequirementLine, requirements_by_name
-from yurt.resolve.provider import DirectDist, IndexProvider, ResolveOptions, extra_package, split_package
+from yurt.resolve.options import ResolveOptions
+from yurt.resolve.provider import DirectDist, IndexProvider, extra_package, split_package
 from yurt.resolve.solver import RootRequirement, solve
 from yurt.resolve.target import Target
 
