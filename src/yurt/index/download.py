@@ -176,7 +176,9 @@ class Downloader:
             if not self._workers:
                 # Half the connections: the resolver's page and metadata requests keep the rest.
                 for number in range(max(1, self.concurrency // 2)):
-                    worker = threading.Thread(target=self._fetch_queued, name=f"yurt-download-{number}")
+                    # Daemon threads: `close` stops and joins them; an owner that never calls it
+                    # must not be kept from exiting by workers waiting on an empty queue.
+                    worker = threading.Thread(target=self._fetch_queued, name=f"yurt-download-{number}", daemon=True)
                     worker.start()
                     self._workers.append(worker)
             self._queue.put((-(dist.file.size or 0), next(self._order), dist))
