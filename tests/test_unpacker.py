@@ -89,3 +89,10 @@ def test_a_helper_that_dies_is_replaced_by_unzipping_here(tmp_path, unpacker):
     unpacker.unpack(wheel, tmp_path / "c", "pkg")
     assert tree(tmp_path / "c") == tree(tmp_path / "a")
     assert unpacker.helpers_ready == 0
+
+
+def test_helpers_start_when_two_wheels_are_expected(unpacker):
+    unpacker.expect(1)
+    assert unpacker._started == []
+    unpacker.expect(2)
+    wait_for_helpers(unpacker)

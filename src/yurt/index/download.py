@@ -182,6 +182,9 @@ class Downloader:
                     worker.start()
                     self._workers.append(worker)
             self._queue.put((-(dist.file.size or 0), next(self._order), dist))
+            queued = len(self._queued)
+        if queued == 2:
+            self.unpacker().expect(queued)
 
     def _fetch_queued(self) -> None:
         while True:
