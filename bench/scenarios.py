@@ -1,48 +1,17 @@
 """Registry of benchmark scenarios: each one says, as data, what yurt, uv and pip/python run.
 
-Adding a scenario is one decorated function in this module. It receives a
-BenchContext (paths of the tools, a scratch workspace, bench-owned caches) and
-returns a harness.Scenario. For example, a later warm-cache install could read:
+Adding a scenario is one function registered with `@register(name, summary)`: it receives a
+BenchContext (paths of the tools, a scratch workspace, bench-owned caches) and returns a
+harness.Scenario whose commands are `Command`s with untimed `setup`, `prepare` and `teardown`
+steps around the timed `argv`. `python bench/run.py --list` lists what is registered:
 
-    @register("install-warm", "install bench/data/small.txt into a fresh venv, caches already filled")
-    def install_warm(context: BenchContext) -> Scenario:
-        requirements = str(context.data_file("small.txt"))
-
-        def command(tool: str, install: tuple[str, ...], env: dict[str, str]) -> Command:
-            target = context.scratch("install-warm", tool, "venv")
-            argv = (*install, "-r", requirements)
-            make_venv = (context.python, "-m", "venv", "--without-pip", "--clear", str(target))
-            return Command(
-                argv=argv,
-                env={**env, "VIRTUAL_ENV": str(target)},
-                cwd=str(context.workspace),
-                # An untimed empty venv before each run, so only the install is measured.
-                prepare=make_venv,
-                # One untimed install fills the cache before the warmup rounds.
-                setup=(make_venv, argv),
-                teardown=remove_tree(target),
-            )
-
-        python_of = lambda tool: str(context.scratch("install-warm", tool, "venv", "bin", "python"))
-        return Scenario(
-            name="install-warm",
-            description="...",
-            commands={
-                "yurt": command("yurt", (*context.yurt.argv, "pip", "install"), context.yurt_env()),
-                "uv": command("uv", (context.uv, "pip", "install"), context.uv_env()),
-                "pip": command("pip", (context.pip, "--python", python_of("pip"), "install"), context.pip_env()),
-                BASELINE_TOOL: interpreter_baseline(context),
-            },
-            baselines=frozenset({BASELINE_TOOL}),
-        )
-
-Planned, in this same shape:
-  install-cold     every run starts with empty yurt/uv/pip caches (prepare wipes them)
-  install-warm     caches filled by an untimed setup run; fresh target venv each run
-  install-noop     the requirements are already installed; measures the "nothing to do" check
-  install-xdev     caches on /dev/shm, venv on disk: no hardlinks possible, copies only
-                   (BenchContext.cache_root lets a scenario put its caches elsewhere)
-  install-compile  as install-warm plus bytecode compilation (--compile / --compile-bytecode)
+  venv-fresh, venv-rerun       `yurt venv` against `uv venv` and `python -m venv`
+  compile-{trio-docs,seed}-*   resolve a workload with warm or empty caches
+  install-trio-docs-no-op      re-run `venv` then `install` on a satisfied venv
+  install-trio-docs-warm       fresh venv each run, caches filled by an untimed setup run
+  install-trio-docs-crossdev   as warm, with the caches on /dev/shm: copies only
+  install-trio-docs-cold       fresh venv and empty caches each run; old caches are renamed away,
+                               not deleted (see set_aside)
 """
 
 from __future__ import annotations
