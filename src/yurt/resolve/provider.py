@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import threading
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -84,6 +85,16 @@ def sdist_version_text(filename: str, name: str) -> str:
     if stem[len(name):len(name) + 1] == "-" and normalize_name(stem[: len(name)]) == name:
         return stem[len(name) + 1:]
     return str(parse_sdist_filename(filename, name).version)
+
+
+@functools.lru_cache(maxsize=None)
+def parsed_requirement(text: str) -> Requirement | None:
+    """A Requires-Dist line parsed once per run (the crawl and the solver both read each one);
+    None when it cannot be read."""
+    try:
+        return Requirement(text)
+    except InvalidRequirement:
+        return None
 
 
 class IndexProvider(Provider):
@@ -368,11 +379,11 @@ class IndexProvider(Provider):
             future = self._metadata_futures.get(key)
             if future is None:
                 future = self._pool.submit(self._load_metadata, name, version)
-                future.add_done_callback(lambda done: self._crawl(name, done))
+                future.add_done_callback(lambda done: self._crawl(name, version, done))
                 self._metadata_futures[key] = future
             return future
 
-    def _crawl(self, name: str, loaded: Future) -> None:
+    def _crawl(self, name: str, version: Version, loaded: Future) -> None:
         """Fetch ahead below a version the solver will likely choose: the pages of its
         dependencies, then the metadata of their likely versions, which crawl on in turn.
 
@@ -385,23 +396,15 @@ class IndexProvider(Provider):
         metadata = loaded.result()
         if isinstance(metadata, Unavailable):
             return
-        for text in metadata.requires_dist:
-            try:
-                requirement = Requirement(text)
-            except InvalidRequirement:
-                continue
-            for effective in self.effective_requirements(requirement):
-                # The base dependencies only: which extras the solver will want is not known yet.
-                if effective.marker is not None and not self.target.evaluate(effective.marker, ""):
+        # The base dependencies only: which extras the solver will want is not known yet.
+        for dependency, effective in self.applicable_requirements(name, version, metadata, None):
+            with self._lock:
+                if dependency == name or dependency in self._crawled:
                     continue
-                dependency = canonicalize_name(effective.name)
-                with self._lock:
-                    if dependency == name or dependency in self._crawled:
-                        continue
-                    self._crawled.add(dependency)
-                specifier = str(effective.specifier)
-                self.prefetch_page(dependency).add_done_callback(
-                    lambda page, dependency=dependency, specifier=specifier: self._crawl_page(dependency, specifier, page))
+                self._crawled.add(dependency)
+            specifier = str(effective.specifier)
+            self.prefetch_page(dependency).add_done_callback(
+                lambda page, dependency=dependency, specifier=specifier: self._crawl_page(dependency, specifier, page))
 
     def _crawl_page(self, name: str, specifier: str, page: Future) -> None:
         if page.cancelled() or page.exception() is not None:
@@ -437,21 +440,14 @@ class IndexProvider(Provider):
             return Unavailable(f"its metadata is dynamic ({candidate.dist.filename}), and builds are off here")
         return metadata
 
-    def dependencies(self, package: Hashable, version: Version) -> list[tuple[Hashable, VersionSet]] | Unavailable:
-        name, extra = split_package(package)
-        if self.options.no_deps:
-            return []
-        metadata = self.metadata(name, version)
-        if isinstance(metadata, Unavailable):
-            return metadata
-        if metadata.requires_python and not self.requires_python_ok(metadata.requires_python):
-            return Unavailable(f"it requires Python {metadata.requires_python}")
-        wanted: dict[str, list[SpecifierSet]] = {}
-        order: list[str] = []
+    def applicable_requirements(self, name: str, version: Version, metadata: CoreMetadata,
+                                extra: str | None) -> Iterator[tuple[str, Requirement]]:
+        """`(normalized dependency, requirement)` for each Requires-Dist of `name` `version` that
+        applies on this target: to the base dist when `extra` is None, else to `extra` alone
+        (overrides applied)."""
         for text in metadata.requires_dist:
-            try:
-                requirement = Requirement(text)
-            except InvalidRequirement:
+            requirement = parsed_requirement(text)
+            if requirement is None:
                 log.debug("skipping unreadable requirement %r of %s %s", text, name, version)
                 continue
             for effective in self.effective_requirements(requirement):
@@ -463,16 +459,29 @@ class IndexProvider(Provider):
                         continue
                 elif extra is not None:
                     continue
-                dependency = canonicalize_name(effective.name)
-                if dependency == name and not effective.extras:
-                    continue
-                self.note_requirement(dependency, effective)
-                packages = [dependency] + [extra_package(dependency, canonicalize_name(e)) for e in sorted(effective.extras)]
-                for item in packages:
-                    if item not in wanted:
-                        wanted[item] = []
-                        order.append(item)
-                    wanted[item].append(effective.specifier)
+                yield canonicalize_name(effective.name), effective
+
+    def dependencies(self, package: Hashable, version: Version) -> list[tuple[Hashable, VersionSet]] | Unavailable:
+        name, extra = split_package(package)
+        if self.options.no_deps:
+            return []
+        metadata = self.metadata(name, version)
+        if isinstance(metadata, Unavailable):
+            return metadata
+        if metadata.requires_python and not self.requires_python_ok(metadata.requires_python):
+            return Unavailable(f"it requires Python {metadata.requires_python}")
+        wanted: dict[str, list[SpecifierSet]] = {}
+        order: list[str] = []
+        for dependency, effective in self.applicable_requirements(name, version, metadata, extra):
+            if dependency == name and not effective.extras:
+                continue
+            self.note_requirement(dependency, effective)
+            packages = [dependency] + [extra_package(dependency, canonicalize_name(e)) for e in sorted(effective.extras)]
+            for item in packages:
+                if item not in wanted:
+                    wanted[item] = []
+                    order.append(item)
+                wanted[item].append(effective.specifier)
         # Every dependency's page at once: the solver needs all their universes now.
         for item in order:
             self.prefetch_page(split_package(item)[0])
