@@ -299,11 +299,12 @@ def test_unpack_writes_every_member_exactly(tmp_path):
         "pkg/stored.bin": bytes(rng.randrange(256) for _ in range(5000)),
         "pkg/empty.txt": b"",
         "pkg/deep/er/large.bin": bytes(rng.randrange(4) for _ in range(9 * 1024 * 1024)),
+        "pkg/large-stored.bin": bytes(range(256)) * (36 * 1024 + 7),
     }
     wheel = tmp_path / "pkg-1.0-py3-none-any.whl"
     with zipfile.ZipFile(wheel, "w") as archive:
         for name, data in members.items():
-            method = zipfile.ZIP_STORED if name.endswith("stored.bin") else zipfile.ZIP_DEFLATED
+            method = zipfile.ZIP_STORED if "stored" in name else zipfile.ZIP_DEFLATED
             archive.writestr(name, data, compress_type=method)
         script = zipfile.ZipInfo("pkg-1.0.data/scripts/run")
         script.external_attr = 0o100755 << 16

@@ -148,7 +148,8 @@ def write_link(link: str, target: str, base: str, member: str, display_name: str
     os.symlink(link, target)
 
 
-# A member this large is inflated in pieces, so memory stays flat for big shared libraries.
+# A member larger than this is read and inflated in pieces, so memory stays flat for big shared
+# libraries.
 WHOLE_MEMBER_LIMIT = 8 * 1024 * 1024
 PIECE_SIZE = 1024 * 1024
 LOCAL_HEADER = struct.Struct("<4s22xHH")
@@ -170,32 +171,30 @@ def write_member(archive: zipfile.ZipFile, mapped: mmap.mmap, info: zipfile.ZipI
     end = start + info.compress_size
     if end > len(mapped):
         raise zipfile.BadZipFile(f"{info.filename!r} runs past the end of the archive")
+    deflated = info.compress_type == zipfile.ZIP_DEFLATED
+
+    def pieces():
+        if info.file_size <= WHOLE_MEMBER_LIMIT:
+            data = mapped[start:end]
+            yield zlib.decompress(data, -zlib.MAX_WBITS, info.file_size or 1) if deflated else data
+            return
+        # Large members, stored or deflated, a piece at a time.
+        inflater = zlib.decompressobj(-zlib.MAX_WBITS) if deflated else None
+        for offset in range(start, end, PIECE_SIZE):
+            piece = mapped[offset:min(offset + PIECE_SIZE, end)]
+            yield piece if inflater is None else inflater.decompress(piece)
+        if inflater is not None:
+            yield inflater.flush()
+
     checksum = 0
     written = 0
-    if info.compress_type == zipfile.ZIP_STORED or info.file_size <= WHOLE_MEMBER_LIMIT:
-        data = mapped[start:end]
-        if info.compress_type == zipfile.ZIP_DEFLATED:
-            try:
-                data = zlib.decompress(data, -zlib.MAX_WBITS, info.file_size or 1)
-            except zlib.error as error:
-                raise zipfile.BadZipFile(f"{info.filename!r} does not inflate: {error}") from None
-        checksum = zlib.crc32(data)
-        written = len(data)
-        write_all(descriptor, data)
-    else:
-        inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-        try:
-            for offset in range(start, end, PIECE_SIZE):
-                piece = inflater.decompress(mapped[offset:min(offset + PIECE_SIZE, end)])
-                checksum = zlib.crc32(piece, checksum)
-                written += len(piece)
-                write_all(descriptor, piece)
-            piece = inflater.flush()
-        except zlib.error as error:
-            raise zipfile.BadZipFile(f"{info.filename!r} does not inflate: {error}") from None
-        checksum = zlib.crc32(piece, checksum)
-        written += len(piece)
-        write_all(descriptor, piece)
+    try:
+        for piece in pieces():
+            checksum = zlib.crc32(piece, checksum)
+            written += len(piece)
+            write_all(descriptor, piece)
+    except zlib.error as error:
+        raise zipfile.BadZipFile(f"{info.filename!r} does not inflate: {error}") from None
     if written != info.file_size or checksum != info.CRC:
         raise zipfile.BadZipFile(f"{info.filename!r} in {display_name} is corrupt (bad size or CRC-32)")
 
