@@ -99,27 +99,26 @@ class Unpacker:
     def expect(self, wheels: int) -> None:
         """`wheels` are on their way: with two or more, start the helpers now, so they are up when
         the first downloads end instead of some 30 ms after."""
-        with self._condition:
-            if wheels >= 2 and not self._started and not self._closed:
-                self._requests = max(self._requests, 2)
+        if wheels >= 2:
+            with self._condition:
                 self._start_helpers()
 
     def unpack(self, wheel: Path, final: Path, name: str) -> None:
         """Unzip `wheel` into `final` (atomically, see archives.unpack_into)."""
         helper = self._take()
-        if helper is None:
+        answer = None
+        if helper is not None:
+            try:
+                answer = helper.unpack(wheel, final, name)
+            except (OSError, ValueError) as error:
+                log.debug("unpack helper failed (%s): unpacking %s here", error, name)
+                self._lose(helper)
+            else:
+                self._give_back(helper)
+        if answer is None:
             with self._here:
                 unpack_into(wheel, final, name)
             return
-        try:
-            answer = helper.unpack(wheel, final, name)
-        except (OSError, ValueError) as error:
-            log.debug("unpack helper failed (%s): unpacking %s here", error, name)
-            self._lose(helper)
-            with self._here:
-                unpack_into(wheel, final, name)
-            return
-        self._give_back(helper)
         if "unsafe" in answer:
             raise UnsafeArchive(answer["unsafe"])
         if "error" in answer:
@@ -130,7 +129,7 @@ class Unpacker:
         with self._condition:
             self._requests += 1
             # Helpers from the second wheel on: a one-wheel install does not pay for starting them.
-            if self._requests == 2 and not self._closed:
+            if self._requests >= 2:
                 self._start_helpers()
             while not self._idle:
                 if self._live == 0 or self._closed:
@@ -139,6 +138,9 @@ class Unpacker:
             return self._idle.pop()
 
     def _start_helpers(self) -> None:
+        """Start the helpers, once (called under the condition's lock)."""
+        if self._started or self._closed:
+            return
         for _ in range(max(0, self.helper_count)):
             try:
                 helper = Helper()
