@@ -308,12 +308,10 @@ def apply_plan(arguments, settings, output, plan, ready, environment, manifest) 
         iterator = iter(ready)
         while True:
             before = time.perf_counter()
-            try:
-                pair = next(iterator)
-            except StopIteration:
-                waited += time.perf_counter() - before
-                return
+            pair = next(iterator, None)
             waited += time.perf_counter() - before
+            if pair is None:
+                return
             yield pair
 
     def place(pair):

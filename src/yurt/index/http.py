@@ -254,8 +254,9 @@ class HttpClient:
         self._timeout = urllib3.Timeout(connect=min(self.timeout, MAX_CONNECT_TIMEOUT), read=self.timeout)
         self._insecure_hosts = frozenset(_parse_host(entry) for entry in allow_insecure_hosts)
         self._credentials = CredentialStore(netrc_path)
-        self._proxies = _environment_proxies()
-        self._no_proxy = environment_proxies().get("no")
+        variables = environment_proxies()
+        self._proxies = _proxy_urls(variables)
+        self._no_proxy = variables.get("no")
         self._user_agent = f"yurt/{__version__}"
         self._lock = threading.Lock()
         self._managers: dict[tuple[str | None, str], urllib3.PoolManager] = {}
@@ -718,10 +719,10 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _environment_proxies() -> dict[str, str]:
-    """Proxy URLs by scheme (HTTP_PROXY, HTTPS_PROXY and lower-case forms), as urllib reads them."""
+def _proxy_urls(variables: Mapping[str, str]) -> dict[str, str]:
+    """Proxy URLs by scheme, from the proxy variables (HTTP_PROXY, HTTPS_PROXY, lower-case forms)."""
     proxies = {}
-    for scheme, proxy in environment_proxies().items():
+    for scheme, proxy in variables.items():
         if scheme in ("http", "https") and proxy:
             # `proxy:3128` without a scheme is common in the wild and means plain HTTP to the proxy.
             proxies[scheme] = proxy if "://" in proxy else f"http://{proxy}"
