@@ -12,6 +12,7 @@ from pathlib import Path
 
 from yurt import log
 from yurt.cache.archives import UnsafeArchive, unpack_into
+from yurt.cache.unpack_helper import READY
 from yurt.errors import YurtError
 
 # Why helper processes: an unzip is zlib, file creation and a little Python per member. In
@@ -37,7 +38,7 @@ class Helper:
 
     def wait_until_ready(self) -> bool:
         try:
-            return json.loads(self.process.stdout.readline() or "null") == "ready"
+            return json.loads(self.process.stdout.readline() or "null") == READY
         except (OSError, ValueError):
             return False
 
