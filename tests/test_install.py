@@ -70,23 +70,67 @@ def test_install_places_dists_and_reports(yurt, tmp_path, venv, packages):
     assert not (site_packages(venv) / "lib-2.0.dist-info" / "REQUESTED").exists()
 
 
+def assert_record_matches(venv: Path, dist_info: str) -> None:
+    """Every file RECORD lists exists with the hash and size it gives."""
+    record = site_packages(venv) / dist_info / "RECORD"
+    rows = list(csv.reader(record.read_text().splitlines()))
+    assert rows
+    for path, digest, size in rows:
+        target = (site_packages(venv) / path).resolve()
+        assert target.exists(), path
+        if not digest:
+            assert path.endswith("RECORD")
+            continue
+        data = target.read_bytes()
+        algorithm, value = digest.split("=", 1)
+        expected = base64.urlsafe_b64encode(hashlib.new(algorithm, data).digest()).rstrip(b"=").decode()
+        assert value == expected, path
+        assert int(size) == len(data), path
+
+
 def test_record_matches_every_installed_file(yurt, tmp_path, venv, packages):
     assert install(yurt, tmp_path, packages, "app").returncode == 0
     for dist_info in ("app-1.0.dist-info", "lib-2.0.dist-info"):
-        record = site_packages(venv) / dist_info / "RECORD"
-        rows = list(csv.reader(record.read_text().splitlines()))
-        assert rows
-        for path, digest, size in rows:
-            target = (site_packages(venv) / path).resolve()
-            assert target.exists(), path
-            if not digest:
-                assert path.endswith("RECORD")
-                continue
-            data = target.read_bytes()
-            algorithm, value = digest.split("=", 1)
-            expected = base64.urlsafe_b64encode(hashlib.new(algorithm, data).digest()).rstrip(b"=").decode()
-            assert value == expected, path
-            assert int(size) == len(data), path
+        assert_record_matches(venv, dist_info)
+
+
+@pytest.fixture
+def many_packages(packages):
+    """Enough wheels that a warm install links them from two processes."""
+    for number in range(6):
+        packages.add_package(Package(f"many-{number}", "1.0", files={f"many_{number}/__init__.py": f"N = {number}\n",
+                                                                        f"many_{number}/data/a.txt": "a\n"}))
+    return packages
+
+
+def warm_install_many(run, tmp_path, index, *arguments):
+    """Fill the cache through one venv, then install the same into a fresh one with `-v`."""
+    names = ["app", *(f"many-{number}" for number in range(6))]
+    for folder in ("first", "second"):
+        assert run("venv", folder, cwd=tmp_path).returncode == 0
+    first = run("pip", "install", "--python", "first", "--index-url", index.url, *arguments, *names, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    second = run("-v", "pip", "install", "--python", "second", "--index-url", index.url, *arguments, *names,
+                 cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    return second
+
+
+def test_a_warm_install_links_from_two_processes(yurt, tmp_path, many_packages):
+    result = warm_install_many(yurt, tmp_path, many_packages)
+    if (os.cpu_count() or 1) > 1:
+        assert "linking 7 wheels from two processes" in result.stderr
+    second = tmp_path / "second"
+    assert dist_infos(second) == sorted(["app-1.0.dist-info", "lib-2.0.dist-info",
+                                         *(f"many_{number}-1.0.dist-info" for number in range(6))])
+    for dist_info in dist_infos(second):
+        assert_record_matches(second, dist_info)
+    assert "Installed 8 packages" in result.stderr
+    assert sum(line.startswith(" + ") for line in result.stderr.splitlines()) == 8
+    check = subprocess.run([str(second / "bin" / "python"), "-c",
+                            "import app, many_0, many_5; print(many_5.N)"], capture_output=True, text=True)
+    assert check.stdout.strip() == "5", check.stderr
+    assert subprocess.run([str(second / "bin" / "app-run")], capture_output=True, text=True).stdout.strip() == "app 1.0"
 
 
 def test_pip_sees_what_yurt_installed(yurt, tmp_path, venv, packages):
@@ -268,6 +312,28 @@ def test_cross_device_link_falls_back_once(tmp_path, packages):
                          cwd=tmp_path, cache_dir=cache)
         assert quiet.returncode == 0, quiet.stderr
         assert "warning:" not in quiet.stderr
+
+
+def test_a_warm_cross_device_install_warns_once_from_two_processes(tmp_path, many_packages):
+    shared = Path("/dev/shm")
+    if not shared.is_dir() or os.stat(shared).st_dev == os.stat(tmp_path).st_dev:
+        pytest.skip("needs /dev/shm on another filesystem than the temp folder")
+    import functools
+    import tempfile
+
+    from support.cli import run_yurt
+
+    with tempfile.TemporaryDirectory(dir=shared) as cache:
+        result = warm_install_many(functools.partial(run_yurt, cache_dir=cache), tmp_path, many_packages)
+        warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+        assert len(warnings) == 1
+        assert warnings[0].startswith("warning: Failed to hardlink files; falling back to full copy.")
+        second = tmp_path / "second"
+        for dist_info in dist_infos(second):
+            assert_record_matches(second, dist_info)
+        copied = site_packages(second) / "many_3" / "__init__.py"
+        assert copied.stat().st_nlink == 1
+        assert copied.read_text() == "N = 3\n"
 
 
 def test_a_killed_install_leaves_nothing_that_looks_installed(cache_dir, tmp_path, packages):

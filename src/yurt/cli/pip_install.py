@@ -216,7 +216,11 @@ def install_with(arguments, settings, output, manifest, environment, cache, sync
                     # Every wheel is unpacked: the helpers can end while the last ones are linked.
                     finish()
 
-                ready = then(unpacked, prepared)
+                if isinstance(unpacked, list):
+                    prepared()
+                    ready = unpacked
+                else:
+                    ready = then(unpacked, prepared)
             apply_plan(arguments, settings, output, plan, ready, environment, manifest)
         finally:
             finish()
@@ -262,11 +266,22 @@ def environment_lock(environment, cache):
     return held()
 
 
+# Fewer wheels than this are linked in one process: a fork and its replies would cost more.
+SHARED_LINKING_MINIMUM = 4
+
+
+def wheel_size(dist) -> int:
+    """The wheel's size on the index (0 when unknown): a measure of how long it takes to link."""
+    return (dist.dist.file.size or 0) if dist.dist is not None else 0
+
+
 def apply_plan(arguments, settings, output, plan, ready, environment, manifest) -> None:
     """Remove, then link each `(dist, wheel)` of `ready` (which may still be arriving)."""
     import itertools
 
+    from yurt import log
     from yurt.install.link import Linker, LinkMode
+    from yurt.install.parallel import fork_is_safe
     from yurt.install.wheel import Scheme, install_wheel
 
     if settings.link_mode == "symlink" and settings.no_cache:
@@ -298,8 +313,6 @@ def apply_plan(arguments, settings, output, plan, ready, environment, manifest) 
 
     from yurt.cli.progress import step_progress
 
-    progress = step_progress(output, "Installing wheels", len(plan.install))
-
     waited = 0.0
 
     def arrivals():
@@ -317,26 +330,53 @@ def apply_plan(arguments, settings, output, plan, ready, environment, manifest) 
     def place(pair):
         dist, wheel = pair
         direct_url = dist.source.direct_url() if dist.source is not None else None
-        result = install_wheel(wheel.archive, wheel.filename, scheme, linker, requested=dist.name in requested,
-                               direct_url=direct_url)
-        progress.advance(dist.name)
-        return result
+        return install_wheel(wheel.archive, wheel.filename, scheme, linker, requested=dist.name in requested,
+                             direct_url=direct_url)
 
-    # The first wheel decides the link mode. Links and clones are single system calls that a plain
-    # loop does fastest; copies are bounded by the kernel's write path, where one thread per core
-    # measured faster (see docs/performance.md).
+    def start_bar():
+        bar = step_progress(output, "Installing wheels", len(plan.install))
+        for result in results:
+            bar.advance(result.name)
+        return bar
+
+    # The first wheel decides the link mode. After it, when every wheel is at hand and nothing
+    # else runs, a forked child links beside this process (see yurt/install/parallel.py). Else
+    # links and clones, single system calls, go fastest in a plain loop, and copies in one thread
+    # per core (see docs/performance.md).
     pairs = arrivals()
-    try:
-        results = [place(pair) for pair in itertools.islice(pairs, 1)]
-        if linker.mode is LinkMode.COPY and (os.cpu_count() or 1) > 1:
-            from concurrent.futures import ThreadPoolExecutor
+    results = [place(pair) for pair in itertools.islice(pairs, 1)]
+    rest = list(pairs) if isinstance(ready, list) else pairs
+    if isinstance(rest, list) and len(rest) >= SHARED_LINKING_MINIMUM and linker.mode is not None \
+            and fork_is_safe():
+        from yurt.install.parallel import SharedTasks
 
-            with ThreadPoolExecutor(max_workers=os.cpu_count(), thread_name_prefix="yurt-copy") as pool:
-                results.extend(pool.map(place, pairs))
-        else:
-            results.extend(place(pair) for pair in pairs)
-    finally:
-        progress.close()
+        largest_first = sorted(range(len(rest)), key=lambda index: -wheel_size(rest[index][0]))
+        log.debug("linking %d wheels from two processes", len(rest))
+        with SharedTasks(place, rest, largest_first) as tasks:
+            # The bar's refresh thread starts only now: a fork with it running would be unsafe.
+            progress = start_bar()
+            try:
+                for index, result in tasks.results():
+                    results.append(result)
+                    progress.advance(rest[index][0].name)
+            finally:
+                progress.close()
+    else:
+        progress = start_bar()
+        try:
+            if linker.mode is LinkMode.COPY and (os.cpu_count() or 1) > 1:
+                from concurrent.futures import ThreadPoolExecutor
+
+                with ThreadPoolExecutor(max_workers=os.cpu_count(), thread_name_prefix="yurt-copy") as pool:
+                    for result in pool.map(place, rest):
+                        results.append(result)
+                        progress.advance(result.name)
+            else:
+                for pair in rest:
+                    results.append(place(pair))
+                    progress.advance(pair[0].name)
+        finally:
+            progress.close()
     if settings.compile_bytecode:
         from yurt.install.bytecode import compile_bytecode
 

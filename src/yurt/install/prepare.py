@@ -48,7 +48,8 @@ def prepare(dists: Sequence[ResolvedDist], session, builder) -> dict[str, Cached
 
 def prepare_as_ready(dists: Sequence[ResolvedDist], session):
     """For a plan of index wheels only: every download verified now, then an iterator of
-    `(dist, wheel)` pairs as each wheel is unpacked, so linking overlaps with unzipping the rest.
+    `(dist, wheel)` pairs as each wheel is unpacked, so linking overlaps with unzipping the rest
+    (a list when the cache already held every wheel).
 
     Since every hash is checked before this returns, a mismatch still stops the install before
     anything is written into the environment.
@@ -58,7 +59,8 @@ def prepare_as_ready(dists: Sequence[ResolvedDist], session):
     downloader = session.downloader
     if all(downloader.cached(dist.dist) is not None for dist in dists):
         # A warm install: every tree is in the cache, and threads would only add their start-up.
-        return ((dist, downloader.fetch(dist.dist)) for dist in dists)
+        # A list says so to the caller, which can then link from two processes.
+        return [(dist, downloader.fetch(dist.dist)) for dist in dists]
     downloader.download_all([dist.dist for dist in dists])
     by_file = {dist.dist.filename: dist for dist in dists}
     return ((by_file[dist_file.filename], wheel)
