@@ -314,6 +314,90 @@ def test_cross_device_link_falls_back_once(tmp_path, packages):
         assert "warning:" not in quiet.stderr
 
 
+RECALLED = "install: the same request gave an empty environment"
+
+
+def fresh_install(yurt, tmp_path, index, *arguments, env=None):
+    """`venv --clear` then `pip install -v -r requirements.txt` into the same folder, as a container restart does."""
+    assert yurt("venv", "--clear", "env", cwd=tmp_path).returncode == 0
+    result = yurt("-v", "pip", "install", "--python", "env", "--index-url", index.url, "-r", "requirements.txt",
+                  *arguments, cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def summary(stderr: str) -> list[str]:
+    """The lines a user sees without `-v`, timings masked."""
+    return [line for line in mask(stderr).splitlines() if not line.startswith(("DEBUG", "debug", "  "))
+            and not line.startswith("Using Python")]
+
+
+def test_an_empty_venv_gets_what_the_same_request_gave_the_last_one(yurt, tmp_path, many_packages):
+    (tmp_path / "requirements.txt").write_text("app\n" + "".join(f"many-{number}\n" for number in range(6)))
+    first = fresh_install(yurt, tmp_path, many_packages)
+    assert RECALLED not in first.stderr
+    many_packages.reset_log()
+    second = fresh_install(yurt, tmp_path, many_packages)
+    assert RECALLED in second.stderr
+    assert many_packages.requests == []
+    assert [line for line in summary(second.stderr) if line[:1] in "RI +"] == \
+        [line for line in summary(first.stderr) if line[:1] in "RI +" and not line.startswith("Prepared")]
+    venv = tmp_path / "env"
+    assert len(dist_infos(venv)) == 8
+    for dist_info in dist_infos(venv):
+        assert_record_matches(venv, dist_info)
+    assert (site_packages(venv) / "app-1.0.dist-info" / "REQUESTED").exists()
+    assert not (site_packages(venv) / "lib-2.0.dist-info" / "REQUESTED").exists()
+    assert subprocess.run([str(venv / "bin" / "app-run")], capture_output=True, text=True).stdout.strip() == "app 1.0"
+    # The installed venv then answers re-runs from its own state, as after any install.
+    rerun = yurt("pip", "install", "--python", "env", "--index-url", many_packages.url, "-r", "requirements.txt",
+                 cwd=tmp_path)
+    assert mask(rerun.stderr).splitlines()[-1] == "Checked 8 packages in [TIME]"
+
+
+def test_what_an_empty_venv_got_is_not_reused_when_anything_differs(yurt, tmp_path, many_packages):
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("app\nmany-0\nmany-1\nmany-2\nmany-3\n")
+    fresh_install(yurt, tmp_path, many_packages)
+    # Another flag on the command line.
+    assert RECALLED not in fresh_install(yurt, tmp_path, many_packages, "--link-mode", "copy").stderr
+    # A changed requirements file (the same size, so its time and content tell).
+    time.sleep(0.01)
+    requirements.write_text("app\nmany-0\nmany-1\nmany-2\nmany-4\n")
+    changed = fresh_install(yurt, tmp_path, many_packages)
+    assert RECALLED not in changed.stderr
+    assert "many_4-1.0.dist-info" in dist_infos(tmp_path / "env")
+    assert RECALLED in fresh_install(yurt, tmp_path, many_packages).stderr
+    # A resolution past the index TTL.
+    assert RECALLED not in fresh_install(yurt, tmp_path, many_packages, env={"YURT_INDEX_TTL": "0"}).stderr
+    # An environment that already holds a dist.
+    assert yurt("venv", "--clear", "env", cwd=tmp_path).returncode == 0
+    assert yurt("pip", "install", "--python", "env", "--index-url", many_packages.url, "extra-thing",
+                cwd=tmp_path).returncode == 0
+    kept = yurt("-v", "pip", "install", "--python", "env", "--index-url", many_packages.url, "-r", "requirements.txt",
+                cwd=tmp_path)
+    assert kept.returncode == 0, kept.stderr
+    assert RECALLED not in kept.stderr
+    assert "extra_thing-1.0.dist-info" in dist_infos(tmp_path / "env")
+
+
+def test_a_cleaned_cache_is_noticed_before_anything_is_linked(yurt, tmp_path, many_packages):
+    (tmp_path / "requirements.txt").write_text("app\nmany-0\nmany-1\nmany-2\nmany-3\n")
+    fresh_install(yurt, tmp_path, many_packages)
+    assert yurt("cache", "clean", cwd=tmp_path).returncode == 0
+    again = fresh_install(yurt, tmp_path, many_packages)
+    assert RECALLED not in again.stderr
+    assert len(dist_infos(tmp_path / "env")) == 6
+
+
+def test_requirements_that_read_variables_are_not_remembered(yurt, tmp_path, many_packages):
+    (tmp_path / "requirements.txt").write_text("app\nmany-${NUMBER}\nmany-1\nmany-2\nmany-3\n")
+    fresh_install(yurt, tmp_path, many_packages, env={"NUMBER": "0"})
+    changed = fresh_install(yurt, tmp_path, many_packages, env={"NUMBER": "5"})
+    assert RECALLED not in changed.stderr
+    assert "many_5-1.0.dist-info" in dist_infos(tmp_path / "env")
+
+
 def test_a_warm_cross_device_install_warns_once_from_two_processes(tmp_path, many_packages):
     shared = Path("/dev/shm")
     if not shared.is_dir() or os.stat(shared).st_dev == os.stat(tmp_path).st_dev:

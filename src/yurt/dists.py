@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.version import Version
 
-from yurt.index.client import DistFile
+if TYPE_CHECKING:
+    # For annotations only: the index client is a heavy import that a recalled install skips.
+    from yurt.index.client import DistFile
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,3 +90,4 @@ class Resolution:
             if dist.name == name:
                 return dist
         return None
+

@@ -19,13 +19,12 @@ from yurt import log
 from yurt.build.environment import BuildEnvironment, ensure_build_environment, environment_key
 from yurt.build.frontend import BuildFailure, HookContext, call_hook, parse_config_settings, read_build_system
 from yurt.build.static_metadata import project_table_metadata, static_sdist_metadata
-from yurt.cache import BUILDS, Cache
+from yurt.cache import BUILDS, Cache, CachedWheel
 from yurt.cache.archives import extract, unpack_wheel, wheel_metadata
 from yurt.dists import DirectSource, ResolvedDist
 from yurt.errors import YurtError
 from yurt.fs import atomic_write, temporary_sibling
 from yurt.index.client import DistFile
-from yurt.index.download import CachedWheel
 from yurt.python.interpreter import Interpreter
 from yurt.spec.metadata import CoreMetadata, parse_core_metadata
 

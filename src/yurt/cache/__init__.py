@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 #   archives-v1/<sha256 of the wheel>/                    the unzipped wheel that installs link from
 #   builds-v1/...                                         build environments and built wheels
 #   resolutions-v1/<digest of the question>.msgpack       resolutions reused while pages are fresh
+#   installs-v1/<crc of the request>.marshal              wheels a fresh environment got, relinked
 # <index key> names the index or find-links source (see `index_key`); <name> is normalized.
 INTERPRETERS = "interpreters-v1"
 SIMPLE = "simple-v1"
@@ -31,7 +32,9 @@ ARCHIVES = "archives-v1"
 BUILDS = "builds-v1"
 # Resolutions reused while the pages they came from are fresh (see yurt/resolve/memo.py).
 RESOLUTIONS = "resolutions-v1"
-BUCKETS = (INTERPRETERS, SIMPLE, METADATA, WHEELS, ARCHIVES, BUILDS, RESOLUTIONS)
+# The wheels an empty environment received for a request (see yurt/install/recall.py).
+INSTALLS = "installs-v1"
+BUCKETS = (INTERPRETERS, SIMPLE, METADATA, WHEELS, ARCHIVES, BUILDS, RESOLUTIONS, INSTALLS)
 # Held shared by every process that uses the cache, exclusively by `cache clean` and `cache prune`.
 LOCK_FILE = ".lock"
 CACHEDIR_TAG_FILE = "CACHEDIR.TAG"
@@ -41,6 +44,16 @@ CACHEDIR_TAG = (
     b"# This file is a cache directory tag created by yurt.\n"
     b"# For information about cache directory tags see https://bford.info/cachedir/\n"
 )
+
+
+class CachedWheel(NamedTuple):
+    """A wheel unpacked in the cache: the tree installs link from, and its digest."""
+
+    filename: str
+    archive: Path
+    sha256: str
+    # The wheel file's size when known (0 if not): the larger go first when linking is shared.
+    size: int = 0
 
 
 class Cache(NamedTuple):

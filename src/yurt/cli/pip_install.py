@@ -45,6 +45,8 @@ def run(arguments: argparse.Namespace, settings: Settings, output: Output) -> in
         if remembered is not None:
             output.status(f"Checked {plural(remembered)} in {format_duration(time.perf_counter() - started)}")
             return 0
+        if environment.is_virtual and install_recalled(arguments, settings, output, environment, cache):
+            return 0
     if sync:
         manifest = read_manifest(arguments, arguments.src_files)
     else:
@@ -108,6 +110,64 @@ def remember_verdict(arguments: argparse.Namespace, environment, manifest, check
                       manifest.source_files, checked, environment.interpreter.version_text)
 
 
+def install_recalled(arguments, settings, output, environment, cache) -> bool:
+    """Into an empty venv, link what the same request gave the last one, while that answer is
+    fresh (see yurt/install/recall.py); False, having changed nothing, when it does not apply."""
+    from yurt.install import recall
+
+    recall_started = time.perf_counter()
+    request = recall.install_request(arguments, settings, environment)
+    ttl = float("inf") if settings.offline else settings.index_ttl
+    on_wait = lambda: output.status("Waiting for another yurt process to release the cache...")  # noqa: E731
+    # Under both locks, so neither a `cache clean` nor another install can change the answer.
+    with cache.shared_lock(settings.lock_timeout, on_wait=on_wait), environment_lock(environment, cache):
+        entry = recall.recall(cache.root, request, environment.site_packages, ttl)
+        if entry is None:
+            return False
+        from pathlib import Path
+
+        from packaging.version import Version
+
+        from yurt import log
+        from yurt.cache import CachedWheel
+        from yurt.dists import ResolvedDist
+        from yurt.install import noop
+        from yurt.install.plan import Plan
+
+        log.debug("install: the same request gave an empty environment these %d wheels", len(entry["dists"]))
+        output.status(f"Resolved {plural(entry['resolved'])} in "
+                      f"{format_duration(time.perf_counter() - recall_started)}")
+        ready = [
+            (ResolvedDist(name=dist["name"], version=Version(dist["version"]), dist=None, is_wheel=True,
+                          extras=frozenset(), parents=(), origins=()),
+             CachedWheel(dist["filename"], Path(dist["archive"]), dist["sha256"], dist["size"]))
+            for dist in entry["dists"]
+        ]
+        plan = Plan(tuple(dist for dist, _ in ready), (), ())
+        noop.forget(environment.root)
+        apply_plan(settings, output, plan, ready, environment,
+                   frozenset(dist["name"] for dist in entry["dists"] if dist["requested"]))
+    report_changes(output, plan)
+    return True
+
+
+def remember_install(arguments, settings, environment, cache, manifest, memo_key, plan, requested, downloader) -> None:
+    """After an install into an empty venv, keep its wheels for the next empty one (yurt/install/recall.py)."""
+    from yurt.cache import RESOLUTIONS
+    from yurt.install import recall
+
+    dists = []
+    for dist in plan.install:
+        wheel = downloader.cached(dist.dist)
+        if wheel is None:
+            return
+        dists.append({"name": dist.name, "version": str(dist.version), "filename": wheel.filename,
+                      "archive": str(wheel.archive), "sha256": wheel.sha256, "size": wheel.size,
+                      "requested": dist.name in requested})
+    recall.remember(cache.root, recall.install_request(arguments, settings, environment), manifest.source_files,
+                    cache.bucket(RESOLUTIONS) / f"{memo_key}.msgpack", dists, len(plan.install))
+
+
 def check_without_resolving(arguments: argparse.Namespace, manifest, environment) -> int | None:
     """The no-op path when nothing was remembered: a walk through the installed METADATA."""
     from yurt.install.satisfy import check_satisfied
@@ -161,6 +221,9 @@ def install_with(arguments, settings, output, manifest, environment, cache, sync
     from yurt.resolve.target import interpreter_target
 
     site = scan(environment.site_packages)
+    # An install into an empty venv is kept for the next empty one (see install_recalled).
+    recallable = (not sync and environment.is_virtual and not site.distributions()
+                  and flags_allow_fast_path(arguments, settings))
     preferences = {}
     for dist in site.distributions():
         try:
@@ -221,7 +284,15 @@ def install_with(arguments, settings, output, manifest, environment, cache, sync
                     ready = unpacked
                 else:
                     ready = then(unpacked, prepared)
-            apply_plan(arguments, settings, output, plan, ready, environment, manifest)
+            requested = requested_names(manifest, plan)
+            apply_plan(settings, output, plan, ready, environment, requested)
+            if recallable and not any(needs_build(dist) for dist in plan.install):
+                from yurt.resolve import memo
+
+                key = memo.memo_key(manifest, settings, target, options)
+                if key is not None:
+                    remember_install(arguments, settings, environment, cache, manifest, key, plan, requested,
+                                     session.downloader)
         finally:
             finish()
     report_changes(output, plan)
@@ -270,12 +341,13 @@ def environment_lock(environment, cache):
 SHARED_LINKING_MINIMUM = 4
 
 
-def wheel_size(dist) -> int:
-    """The wheel's size on the index (0 when unknown): a measure of how long it takes to link."""
-    return (dist.dist.file.size or 0) if dist.dist is not None else 0
+def requested_names(manifest, plan) -> frozenset[str]:
+    """What the user asked for by name or location: these dists get a REQUESTED file."""
+    named = {normalize(line.requirement.name) for line in manifest.requirements if line.requirement}
+    return frozenset(named | {dist.name for dist in plan.install if dist.source is not None})
 
 
-def apply_plan(arguments, settings, output, plan, ready, environment, manifest) -> None:
+def apply_plan(settings, output, plan, ready, environment, requested: frozenset[str]) -> None:
     """Remove, then link each `(dist, wheel)` of `ready` (which may still be arriving)."""
     import itertools
 
@@ -307,9 +379,7 @@ def apply_plan(arguments, settings, output, plan, ready, environment, manifest) 
                         python=environment.interpreter.executable)
     linker = Linker(LinkMode(settings.link_mode), cache=settings.cache_dir, environment=environment.root,
                     warn=output.warning)
-    requested = {normalize(line.requirement.name) for line in manifest.requirements if line.requirement}
     installed_files = []
-    requested |= {dist.name for dist in plan.install if dist.source is not None}
 
     from yurt.cli.progress import step_progress
 
@@ -350,7 +420,7 @@ def apply_plan(arguments, settings, output, plan, ready, environment, manifest) 
             and fork_is_safe():
         from yurt.install.parallel import SharedTasks
 
-        largest_first = sorted(range(len(rest)), key=lambda index: -wheel_size(rest[index][0]))
+        largest_first = sorted(range(len(rest)), key=lambda index: -rest[index][1].size)
         log.debug("linking %d wheels from two processes", len(rest))
         with SharedTasks(place, rest, largest_first) as tasks:
             # The bar's refresh thread starts only now: a fork with it running would be unsafe.

@@ -9,13 +9,12 @@ import os
 import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 from yurt import log
-from yurt.cache import ARCHIVES, BUILDS, WHEELS, Cache
+from yurt.cache import ARCHIVES, BUILDS, WHEELS, Cache, CachedWheel
 from yurt.errors import YurtError
 from yurt.fs import atomic_write, temporary_sibling
 from yurt.index.client import DistFile, OfflineMiss, file_project_name
@@ -55,15 +54,6 @@ class SilentReporter:
 
     def download_finished(self, name: str) -> None:
         pass
-
-
-@dataclass(frozen=True, slots=True)
-class CachedWheel:
-    """A wheel unpacked in the cache: the tree installs link from, and its digest."""
-
-    filename: str
-    archive: Path
-    sha256: str
 
 
 def expected_digest(hashes: dict[str, str]) -> tuple[str, str] | None:
@@ -124,7 +114,7 @@ class Downloader:
             known = dist.file.hashes.get("sha256")
             if known and known.lower() != digest:
                 return None
-            return CachedWheel(dist.filename, archive, digest)
+            return CachedWheel(dist.filename, archive, digest, dist.file.size or 0)
         return None
 
     def fetch_all(self, dists: list[DistFile]) -> dict[str, CachedWheel]:
@@ -246,7 +236,7 @@ class Downloader:
         self._write_pointer(dist, digest)
         with self._lock:
             self.fetched.add(dist.filename)
-        return CachedWheel(dist.filename, archive, digest)
+        return CachedWheel(dist.filename, archive, digest, dist.file.size or 0)
 
     def _downloaded(self, dist: DistFile) -> tuple[Path, str]:
         """The wheel downloaded to a temporary file in the cache (its hash checked), once per run:

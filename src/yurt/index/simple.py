@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
 from urllib.parse import unquote, urldefrag, urljoin
 
 import msgspec
@@ -107,33 +106,6 @@ def parse_json_page(body: bytes, page_url: str, name: str) -> ProjectPage:
     return ProjectPage(name=page.name or name, files=tuple(files), versions=tuple(page.versions))
 
 
-class _AnchorParser(HTMLParser):
-    """Collects the anchors of a PEP 503 page and its <base href>."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.anchors: list[tuple[dict[str, str | None], str]] = []
-        self.base: str | None = None
-        self._current: dict[str, str | None] | None = None
-        self._text: list[str] = []
-
-    def handle_starttag(self, tag: str, attributes: list[tuple[str, str | None]]) -> None:
-        if tag == "base" and self.base is None:
-            self.base = dict(attributes).get("href")
-        elif tag == "a":
-            self._current = dict(attributes)
-            self._text = []
-
-    def handle_data(self, data: str) -> None:
-        if self._current is not None:
-            self._text.append(data)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "a" and self._current is not None:
-            self.anchors.append((self._current, "".join(self._text).strip()))
-            self._current = None
-
-
 def hashes_from_fragment(fragment: str) -> dict[str, str]:
     """`sha256=abc…` in a URL fragment, as PEP 503 puts a file's hash."""
     algorithm, separator, digest = fragment.partition("=")
@@ -142,7 +114,10 @@ def hashes_from_fragment(fragment: str) -> dict[str, str]:
 
 def parse_html_page(body: bytes, page_url: str, name: str) -> ProjectPage:
     """A PEP 503 project page (or a find-links page): one anchor per file."""
-    parser = _AnchorParser()
+    # Imported here: html.parser costs a few ms, and most indexes answer in JSON.
+    from yurt.index.anchors import AnchorParser
+
+    parser = AnchorParser()
     parser.feed(body.decode("utf-8", errors="replace"))
     parser.close()
     base = urljoin(page_url, parser.base) if parser.base else page_url

@@ -80,13 +80,8 @@ def recall(root: str, request: dict) -> dict | None:
 
 def remember(root: str, request: dict, site_packages, source_files, checked: int, python_version: str) -> None:
     """Store the verdict; skipped when an input reads environment variables, which stat cannot see."""
-    for path in source_files:
-        try:
-            with open(path, "rb") as stream:
-                if b"${" in stream.read():
-                    return
-        except OSError:
-            return
+    if reads_variables(source_files):
+        return
     site_packages = [str(path) for path in site_packages]
     state = {
         "identity": identity(),
@@ -98,11 +93,27 @@ def remember(root: str, request: dict, site_packages, source_files, checked: int
         "checked": checked,
         "python_version": python_version,
     }
-    path = os.path.join(root, STATE_FILE)
+    write_atomically(os.path.join(root, STATE_FILE), marshal.dumps(state))
+
+
+def reads_variables(paths) -> bool:
+    """True when a file uses `${NAME}` (or cannot be read): its meaning can change with no stat change."""
+    for path in paths:
+        try:
+            with open(path, "rb") as stream:
+                if b"${" in stream.read():
+                    return True
+        except OSError:
+            return True
+    return False
+
+
+def write_atomically(path: str, data: bytes) -> None:
+    """Write through a temporary file and a rename; a failure only loses the speed-up."""
     temporary = f"{path}.{os.getpid()}.tmp"
     try:
         with open(temporary, "wb") as stream:
-            stream.write(marshal.dumps(state))
+            stream.write(data)
         os.replace(temporary, path)
     except OSError:
         try:

@@ -6,9 +6,9 @@ import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
+from yurt.cache import CachedWheel
 from yurt.dists import ResolvedDist
 from yurt.errors import YurtError
-from yurt.index.download import CachedWheel
 
 
 def needs_build(dist: ResolvedDist) -> bool:

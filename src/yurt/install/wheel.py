@@ -9,7 +9,6 @@ import io
 import json
 import keyword
 import os
-import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -475,6 +474,8 @@ class _WheelInstallation:
     # ---------------------------------------------------------------- finishing
 
     def _roll_back(self, staging: str) -> None:
+        import shutil  # here: shutil imports bz2 and lzma, and only a failure needs it
+
         shutil.rmtree(staging, ignore_errors=True)
         for path in reversed(self.created_files):
             try:

@@ -56,7 +56,8 @@ def memo_key(manifest, settings, target, options) -> str | None:
         return None
 
     def described(group):
-        return [[line.text, str(line.origin) if line.origin else None] for line in group]
+        # The text as written keeps `${NAME}`; the parsed requirement holds what it expanded to.
+        return [[line.text, str(line.requirement), str(line.origin) if line.origin else None] for line in group]
 
     facts = {
         "requirements": described(lines),
