@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from support.builders import Package, build_wheel
-from yurt.cache.archives import UnsafeArchive
-from yurt.cache.unpacker import Unpacker
+from yurt.cache.archives import FILE_COST, UnsafeArchive, share
+from yurt.cache.unpacker import SPLIT_SIZE, Unpacker
 from yurt.errors import YurtError
 
 
@@ -96,3 +96,71 @@ def test_helpers_start_when_two_wheels_are_expected(unpacker):
     assert unpacker._started == []
     unpacker.expect(2)
     wait_for_helpers(unpacker)
+
+
+def test_shares_cover_every_member_once_in_runs_of_equal_work():
+    members = [zipfile.ZipInfo(f"pkg/file{number}") for number in range(50)]
+    for number, info in enumerate(members):
+        info.file_size = (number % 7) * 10_000
+    for count in (1, 2, 3, 4):
+        shares = [share(members, number, count) for number in range(count)]
+        assert [info for part in shares for info in part] == members
+        work = [sum(info.file_size + FILE_COST for info in part) for part in shares]
+        total = sum(work)
+        assert max(work) - min(work) <= 2 * (60_000 + FILE_COST), (count, work, total)
+
+
+def large_wheel(tmp_path: Path) -> Path:
+    """A wheel over SPLIT_SIZE: incompressible data files and many small modules."""
+    random_files = {f"big/data/blob{number}.bin": os.urandom(1024 * 1024) for number in range(3)}
+    small_files = {f"big/module{number}.py": f"value = {number}\n" * 20 for number in range(200)}
+    wheel = build_wheel(Package("big", "1.0", files={"big/__init__.py": "", **random_files, **small_files}),
+                        tmp_path)
+    assert wheel.stat().st_size >= SPLIT_SIZE
+    return wheel
+
+
+def test_a_large_wheel_is_shared_by_the_helpers(tmp_path):
+    unpacker = Unpacker(helpers=2)
+    try:
+        unpacker.expect(2)
+        deadline = time.monotonic() + 30
+        while unpacker.helpers_ready < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert unpacker.helpers_ready == 2
+        helpers = [helper.process.pid for helper in unpacker._idle]
+        wheel = large_wheel(tmp_path)
+        with zipfile.ZipFile(wheel) as archive:
+            expected = {name: archive.read(name) for name in archive.namelist() if not name.endswith("/")}
+        shared = []
+        # A helper done with its share early may take the other one too (that is allowed), so a
+        # few tries are given to see both at work.
+        for attempt in range(5):
+            before = {pid: bytes_written(pid) for pid in helpers}
+            unpacker.unpack(wheel, tmp_path / f"out{attempt}", wheel.name)
+            assert tree(tmp_path / f"out{attempt}") == expected
+            written = [bytes_written(pid) - before[pid] for pid in helpers]
+            assert sum(written) >= 3 * 1024 * 1024, written
+            # Both helpers wrote files of it (the shares balance bytes against file counts).
+            shared.append(min(written) >= 10_000)
+        assert any(shared)
+        assert not [entry for entry in os.listdir(tmp_path) if entry.startswith(".yurt-tmp-")]
+    finally:
+        unpacker.close()
+
+
+def test_a_shared_wheel_with_a_corrupt_member_leaves_nothing(tmp_path):
+    wheel = large_wheel(tmp_path)
+    data = bytearray(wheel.read_bytes())
+    # Flip bytes inside the last blob's data: its CRC-32 no longer matches.
+    position = data.rfind(b"big/data/blob2.bin") + 200
+    data[position:position + 64] = bytes(64)
+    wheel.write_bytes(bytes(data))
+    unpacker = Unpacker(helpers=2)
+    try:
+        with pytest.raises(YurtError, match="corrupt|not a valid wheel"):
+            unpacker.unpack(wheel, tmp_path / "out", wheel.name)
+    finally:
+        unpacker.close()
+    assert not (tmp_path / "out").exists()
+    assert not [entry for entry in os.listdir(tmp_path) if entry.startswith(".yurt-tmp-")]

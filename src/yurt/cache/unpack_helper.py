@@ -8,14 +8,14 @@ import signal
 import sys
 from pathlib import Path
 
-from yurt.cache.archives import UnsafeArchive, unpack_into
+from yurt.cache.archives import UnsafeArchive, extract_wheel, unpack_into
 from yurt.errors import YurtError
 
 READY = "ready"
 
 
 def serve() -> None:
-    """One JSON job a line in (`wheel`, `final`, `name`), one JSON answer a line out."""
+    """One JSON job a line in (`wheel`, `final`, `name`; or `folder` and `part`), one JSON answer a line out."""
     # Ctrl-C reaches the whole process group: the parent decides what stops, and this process
     # ends when its stdin closes.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -35,7 +35,11 @@ def work() -> None:
     for line in sys.stdin:
         job = json.loads(line)
         try:
-            unpack_into(Path(job["wheel"]), Path(job["final"]), job["name"])
+            if "part" in job:
+                # One share of a large wheel, into a folder the parent renames once all are done.
+                extract_wheel(Path(job["wheel"]), Path(job["folder"]), job["name"], tuple(job["part"]))
+            else:
+                unpack_into(Path(job["wheel"]), Path(job["final"]), job["name"])
             answer({"done": True})
         except UnsafeArchive as error:
             answer({"unsafe": error.message})

@@ -21,6 +21,9 @@ from yurt.index.client import DistFile, OfflineMiss, file_project_name
 from yurt.index.once import OncePerKey
 
 CHUNK_SIZE = 256 * 1024
+# The fetch-ahead queue's key for a wheel already downloaded: before every size (which are
+# negated), after the stop marker (minus infinity).
+DOWNLOADED_FIRST = -(1 << 62)
 # Hash algorithms an index may give; the strongest one known is checked.
 PREFERRED_ALGORITHMS = ("sha512", "sha384", "sha256", "sha224", "blake2b", "sha3_256")
 
@@ -149,13 +152,14 @@ class Downloader:
             for future in as_completed(fetches):
                 yield fetches[future], future.result()
 
-    def fetch_ahead(self, dist: DistFile) -> None:
+    def fetch_ahead(self, dist: DistFile, *, downloaded: bool = False) -> None:
         """Start fetching a wheel the run will most likely install, while the resolver goes on.
 
         The resolver calls this for each version it decides or expects to; `fetch` then finds the
         download done or under way. A wheel the final answer does not use just stays in the cache.
         Larger files go first: the largest one, started last, would otherwise end the prepare step
-        long after the rest.
+        long after the rest. A wheel already `downloaded` (for its metadata) goes before them all:
+        it only needs unzipping, which the helpers can do while the large downloads run.
         """
         if self.offline or self._closed:
             return
@@ -171,7 +175,7 @@ class Downloader:
                     worker = threading.Thread(target=self._fetch_queued, name=f"yurt-download-{number}", daemon=True)
                     worker.start()
                     self._workers.append(worker)
-            self._queue.put((-(dist.file.size or 0), next(self._order), dist))
+            self._queue.put((DOWNLOADED_FIRST if downloaded else -(dist.file.size or 0), next(self._order), dist))
             queued = len(self._queued)
         if queued == 2:
             self.unpacker().expect(queued)
@@ -262,10 +266,13 @@ class Downloader:
             return wheel_metadata(wheel.archive)
         temporary, digest = self._downloaded(dist)
         try:
-            return wheel_metadata(temporary)
+            metadata = wheel_metadata(temporary)
         except FileNotFoundError:
             # `fetch` unpacked it meanwhile, and removed the download.
             return wheel_metadata(archive_path(self.cache, digest))
+        # Most wheels read for their metadata are installed: unzip it while the resolver goes on.
+        self.fetch_ahead(dist, downloaded=True)
+        return metadata
 
     def fetch_sdist(self, dist: DistFile) -> Path:
         """An sdist kept whole in the cache (builds read it), under its own sha256."""
