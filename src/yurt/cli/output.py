@@ -48,6 +48,10 @@ class Output:
         if self.quiet < 1:
             self._write_status(line + "\n")
 
+    def waiting_for_cache(self) -> None:
+        """Said when another process holds the cache lock this one needs."""
+        self.status("Waiting for another yurt process to release the cache...")
+
     def data(self, line: str) -> None:
         if self.quiet < 2:
             self.data_stream.write(line + "\n")

@@ -21,8 +21,7 @@ def run(arguments: argparse.Namespace, settings: Settings, output: Output) -> in
     manifest = read_manifest(arguments, arguments.src_files)
     settings = merge_manifest_options(settings, manifest)
     cache = Cache(settings.cache_dir)
-    with cache.shared_lock(settings.lock_timeout, on_wait=lambda: output.status(
-            "Waiting for another yurt process to release the cache...")):
+    with cache.shared_lock(settings.lock_timeout, on_wait=output.waiting_for_cache):
         session = open_session(settings, cache, warn=output.warning)
         # The first pages are asked for while the interpreter is found and the target computed.
         session.warm_up(line.requirement.name for line in manifest.requirements

@@ -121,8 +121,7 @@ def outdated_rows(rows: list[dict], distributions: list[InstalledDistribution], 
     if not from_index:
         return []
     cache = Cache(settings.cache_dir)
-    on_wait = lambda: output.status("Waiting for another yurt process to release the cache...")  # noqa: E731
-    with cache.shared_lock(settings.lock_timeout, on_wait=on_wait):
+    with cache.shared_lock(settings.lock_timeout, on_wait=output.waiting_for_cache):
         latest = latest_releases(sorted(from_index), settings, cache, environment, output)
     result = []
     for name, (row, installed) in from_index.items():

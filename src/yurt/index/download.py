@@ -21,9 +21,6 @@ from yurt.index.client import DistFile, OfflineMiss, file_project_name
 from yurt.index.once import OncePerKey
 
 CHUNK_SIZE = 256 * 1024
-# The fetch-ahead queue's key for a wheel already downloaded: before every size (which are
-# negated), after the stop marker (minus infinity).
-DOWNLOADED_FIRST = -(1 << 62)
 # Hash algorithms an index may give; the strongest one known is checked.
 PREFERRED_ALGORITHMS = ("sha512", "sha384", "sha256", "sha224", "blake2b", "sha3_256")
 
@@ -152,14 +149,14 @@ class Downloader:
             for future in as_completed(fetches):
                 yield fetches[future], future.result()
 
-    def fetch_ahead(self, dist: DistFile, *, downloaded: bool = False) -> None:
+    def fetch_ahead(self, dist: DistFile) -> None:
         """Start fetching a wheel the run will most likely install, while the resolver goes on.
 
         The resolver calls this for each version it decides or expects to; `fetch` then finds the
         download done or under way. A wheel the final answer does not use just stays in the cache.
         Larger files go first: the largest one, started last, would otherwise end the prepare step
-        long after the rest. A wheel already `downloaded` (for its metadata) goes before them all:
-        it only needs unzipping, which the helpers can do while the large downloads run.
+        long after the rest. A worker downloads, then hands the unzipping to the unpacker's own
+        queue (see unpack_soon) and goes on with the next download.
         """
         if self.offline or self._closed:
             return
@@ -175,7 +172,7 @@ class Downloader:
                     worker = threading.Thread(target=self._fetch_queued, name=f"yurt-download-{number}", daemon=True)
                     worker.start()
                     self._workers.append(worker)
-            self._queue.put((DOWNLOADED_FIRST if downloaded else -(dist.file.size or 0), next(self._order), dist))
+            self._queue.put((-(dist.file.size or 0), next(self._order), dist))
             queued = len(self._queued)
         if queued == 2:
             self.unpacker().expect(queued)
@@ -188,9 +185,25 @@ class Downloader:
             if dist.filename in self._fetches:
                 continue
             try:
-                self.fetch(dist)
-            except Exception as error:  # noqa: BLE001 - kept in the fetch's future for whoever needs the file
-                log.debug("fetching %s ahead failed: %s", dist.filename, error)
+                self._downloaded(dist)
+            except Exception as error:  # noqa: BLE001 - kept in the download's future for whoever needs the file
+                log.debug("downloading %s ahead failed: %s", dist.filename, error)
+                continue
+            self.unpack_soon(dist)
+
+    def unpack_soon(self, dist: DistFile) -> None:
+        """Unzip a downloaded wheel in the background, most likely for this run's install: it waits
+        in the unpacker's queue (largest first) while downloads and the resolver go on."""
+        if not self._closed and dist.filename not in self._fetches:
+            threading.Thread(target=self._fetch_quietly, args=(dist,), daemon=True, name="yurt-unpack").start()
+
+    def _fetch_quietly(self, dist: DistFile) -> None:
+        if self._closed:
+            return
+        try:
+            self.fetch(dist)
+        except Exception as error:  # noqa: BLE001 - kept in the fetch's future for whoever needs the file
+            log.debug("fetching %s ahead failed: %s", dist.filename, error)
 
     def unpacker(self):
         """This run's Unpacker, made on first use."""
@@ -271,7 +284,7 @@ class Downloader:
             # `fetch` unpacked it meanwhile, and removed the download.
             return wheel_metadata(archive_path(self.cache, digest))
         # Most wheels read for their metadata are installed: unzip it while the resolver goes on.
-        self.fetch_ahead(dist, downloaded=True)
+        self.unpack_soon(dist)
         return metadata
 
     def fetch_sdist(self, dist: DistFile) -> Path:
