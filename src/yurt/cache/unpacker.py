@@ -26,6 +26,8 @@ PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 # members: the largest wheel, downloaded last, is what a cold install ends waiting for (babel's
 # 10.7 MB took 190 ms on one helper).
 SPLIT_SIZE = 2 * 1024 * 1024
+# The place in the helper queue of a split wheel's shares: before every whole wheel.
+SHARES_FIRST = sys.maxsize
 SERVE = (f"import sys; sys.path.insert(0, {PACKAGE_ROOT!r}); "
          "from yurt.cache.unpack_helper import serve; serve()")
 
@@ -123,13 +125,18 @@ class Unpacker:
         count = self.helper_count
         if size < SPLIT_SIZE or count < 2:
             job = {"wheel": str(wheel), "final": str(final), "name": name}
-            self._run(size, lambda: (job, lambda: unpack_into(wheel, final, name)))
+            self._run((-size, self._arrival()), lambda: (job, lambda: unpack_into(wheel, final, name)))
             return
         if final.is_dir():
             return
+        # Shared by the helpers even when it is the only wheel: start them if this is the first.
+        self.expect(count)
         with staging_for(final) as folder:
-            # Shares are claimed by whichever thread holds a free helper: one whose helper is done
-            # early takes the next share instead of leaving it to a thread still waiting.
+            # One thread per helper claims shares until none is left. Shares wait for a helper
+            # before every whole wheel (and in the order their wheels came): a share claimed
+            # while every helper is busy gets the first one freed, often by its own wheel's other
+            # share, so one wheel's shares run back to back rather than apart.
+            place = (-SHARES_FIRST, self._arrival())
             shares = iter(range(count))
             claims = threading.Lock()
             failures: list[BaseException] = []
@@ -144,7 +151,7 @@ class Unpacker:
 
             def unpack_shares() -> None:
                 try:
-                    while self._run(size // count, claim_share):
+                    while self._run(place, claim_share):
                         pass
                 except BaseException as error:  # noqa: BLE001 - raised by the calling thread below
                     with claims:
@@ -160,17 +167,15 @@ class Unpacker:
             if failures:
                 raise failures[0]
 
-    def _run(self, size: int, claim) -> bool:
-        """Take a free helper (none while none is up), then claim a job: `claim()` gives the job and
-        the function that does it here, or None when nothing is left. The job runs on the helper,
-        or here when there is none or it fails. False when there was nothing to claim."""
-        helper = self._take(size)
+    def _run(self, place: tuple[int, int], claim) -> bool:
+        """Claim a job, then run it on a free helper (waiting at `place` in the queue), or here when
+        none is up or it fails. `claim()` gives the job and the function that does it here, or None
+        when nothing is left: then this returns False without waiting."""
         claimed = claim()
         if claimed is None:
-            if helper is not None:
-                self._give_back(helper)
             return False
         job, here = claimed
+        helper = self._take(place)
         answer = None
         if helper is not None:
             try:
@@ -190,15 +195,18 @@ class Unpacker:
             raise YurtError(answer["error"])
         return True
 
-    def _take(self, size: int) -> Helper | None:
-        """A free helper; None (unpack here) while none is up. Once one is, wait for a free one,
-        letting larger waiting wheels go first."""
+    def _arrival(self) -> int:
         with self._condition:
             self._requests += 1
             # Helpers from the second wheel on: a one-wheel install does not pay for starting them.
             if self._requests >= 2:
                 self._start_helpers()
-            place = (-size, self._requests)
+            return self._requests
+
+    def _take(self, place: tuple[int, int]) -> Helper | None:
+        """A free helper; None (unpack here) while none is up. Once one is, wait for a free one,
+        letting the waiters with a smaller `place` (larger wheels, then earlier ones) go first."""
+        with self._condition:
             heapq.heappush(self._waiting, place)
             try:
                 while not (self._idle and self._waiting[0] == place):
