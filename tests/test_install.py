@@ -246,31 +246,6 @@ def test_a_version_given_up_while_resolving_is_not_installed(yurt, tmp_path, ven
     assert len(wheel_downloads(index)) == len(set(wheel_downloads(index)))
 
 
-EARLY = "empty environment: asking for the pages of"
-
-
-def test_an_empty_venv_asks_for_pages_before_parsing_and_each_once(yurt, tmp_path, venv, packages):
-    (tmp_path / "requirements.txt").write_text("app\nextra-thing>=1\ncffi; os_name == 'nt'\n")
-    result = install(yurt, tmp_path, packages, "-v", "-r", "requirements.txt")
-    assert result.returncode == 0, result.stderr
-    assert f"{EARLY} 2 requirements before parsing" in result.stderr
-    pages = [path for method, path, _ in packages.requests_for("/simple/") if method == "GET"]
-    assert sorted(pages) == ["/simple/app/", "/simple/extra-thing/", "/simple/lib/"]
-    assert dist_infos(venv) == ["app-1.0.dist-info", "extra_thing-1.0.dist-info", "lib-2.0.dist-info"]
-
-
-def test_no_early_pages_for_another_index_or_a_venv_with_dists(yurt, tmp_path, venv, packages):
-    # The file names its own index: the pages come from there, so nothing is guessed early.
-    (tmp_path / "requirements.txt").write_text(f"--index-url {packages.url}\napp\n")
-    first = yurt("-v", "pip", "install", "-r", "requirements.txt", cwd=tmp_path)
-    assert first.returncode == 0, first.stderr
-    assert EARLY not in first.stderr
-    # Something is installed: the input may be satisfied, and a no-op must not touch the network.
-    more = install(yurt, tmp_path, packages, "-v", "extra-thing")
-    assert more.returncode == 0, more.stderr
-    assert EARLY not in more.stderr
-
-
 def test_dry_run_changes_nothing(yurt, tmp_path, venv, packages):
     result = install(yurt, tmp_path, packages, "--dry-run", "app")
     assert result.returncode == 0, result.stderr

@@ -877,33 +877,3 @@ def test_reading_plain_requirements_imports_little(tmp_path):
     assert [name for name in loaded if name.startswith(heavy)] == []
     # Plain names and hashes need PEP 508 parsing, and nothing for paths, URLs, quoting or TOML.
     assert [name for name in parsed if name.startswith(("tomllib", "shlex", "yurt.spec.filenames"))] == []
-
-
-def test_first_names_are_read_only_where_they_are_sure(tmp_path):
-    from yurt.requirements.first_names import first_names
-
-    requirements = tmp_path / "requirements.txt"
-    requirements.write_text(
-        "# a comment\n"
-        "Sphinx >= 4.0, < 6.2  # trailing comment\n"
-        "jinja2\n"
-        "requests[socks]==2.0\n"
-        "cffi; os_name == 'nt'\n"
-        "pkg @ https://example.invalid/pkg-1.0.tar.gz\n"
-        "./local/folder\n"
-        "-r other.txt\n"
-        "-e ./editable\n"
-        "name-${SUFFIX}\n"
-        "zope.interface~=5.0 \\\n"
-        "    --hash=sha256:abc\n"
-        "jinja2\n"
-    )
-    assert first_names([str(requirements)], ["attrs>=19", "git+https://example.invalid/x.git"]) == [
-        "Sphinx", "jinja2", "requests", "zope.interface", "attrs",
-    ]
-    requirements.write_text("--index-url https://example.invalid/simple\nflask\n")
-    assert first_names([str(requirements)]) is None
-    requirements.write_text("flask\n--find-links ./wheels\n")
-    assert first_names([str(requirements)]) is None
-    assert first_names([str(tmp_path / "missing.txt")]) is None
-    assert first_names(["-"]) is None

@@ -47,73 +47,20 @@ def run(arguments: argparse.Namespace, settings: Settings, output: Output) -> in
             return 0
         if environment.is_virtual and install_recalled(arguments, settings, output, environment, cache):
             return 0
-    early = None if sync else start_early(arguments, settings, output, environment, cache)
-    try:
-        if sync:
-            manifest = read_manifest(arguments, arguments.src_files)
-        else:
-            manifest = read_manifest(arguments, arguments.requirement_files, arguments.packages, arguments.editables)
-        if not (manifest.requirements or manifest.editables) and not sync:
-            from yurt.errors import YurtError
+    if sync:
+        manifest = read_manifest(arguments, arguments.src_files)
+    else:
+        manifest = read_manifest(arguments, arguments.requirement_files, arguments.packages, arguments.editables)
+    if not (manifest.requirements or manifest.editables) and not sync:
+        from yurt.errors import YurtError
 
-            raise YurtError("nothing to install", "name packages, or pass `-r requirements.txt`")
-        if not sync and fast_path_applies(arguments, settings, manifest):
-            checked = check_without_resolving(arguments, manifest, environment)
-            if checked is not None:
-                output.status(f"Checked {plural(checked)} in {format_duration(time.perf_counter() - started)}")
-                return 0
-        return install(arguments, settings, output, manifest, environment, cache, sync, started, early)
-    finally:
-        if early is not None:
-            early.end()
-
-
-class EarlyStart:
-    """An index session opened, and its first pages asked for, before the requirements are parsed.
-
-    Only for an empty venv: nothing installed can satisfy the input, so the network will be needed,
-    and the no-op path (which must not touch it) is not in play. It holds the cache's shared lock
-    from the start, as every fetch must.
-    """
-
-    def __init__(self, settings: Settings, output: Output, cache, names: list[str]) -> None:
-        import contextlib
-
-        from yurt.cli.progress import download_reporter
-        from yurt.index.session import open_session
-
-        self.settings = settings
-        self._lock = contextlib.ExitStack()
-        self._lock.enter_context(cache.shared_lock(settings.lock_timeout, on_wait=output.waiting_for_cache))
-        self.reporter = download_reporter(output)
-        self.session = open_session(settings, cache, warn=output.warning, reporter=self.reporter)
-        self.session.warm_up(names)
-
-    def end(self) -> None:
-        """Close the session (if install did not) and release the lock."""
-        self.session.close()
-        if hasattr(self.reporter, "close"):
-            self.reporter.close()
-        self._lock.close()
-
-
-def start_early(arguments, settings: Settings, output: Output, environment, cache) -> EarlyStart | None:
-    """An EarlyStart when the venv is empty and the input plainly names projects on the usual index."""
-    if not environment.is_virtual or settings.offline or settings.no_index:
-        return None
-    from yurt.install.recall import is_empty
-
-    if not is_empty(environment.site_packages):
-        return None
-    from yurt.requirements.first_names import first_names
-
-    names = first_names(arguments.requirement_files, arguments.packages)
-    if not names:
-        return None
-    from yurt import log
-
-    log.debug("empty environment: asking for the pages of %d requirements before parsing", len(names))
-    return EarlyStart(settings, output, cache, names)
+        raise YurtError("nothing to install", "name packages, or pass `-r requirements.txt`")
+    if not sync and fast_path_applies(arguments, settings, manifest):
+        checked = check_without_resolving(arguments, manifest, environment)
+        if checked is not None:
+            output.status(f"Checked {plural(checked)} in {format_duration(time.perf_counter() - started)}")
+            return 0
+    return install(arguments, settings, output, manifest, environment, cache, sync, started)
 
 
 def request_of(arguments: argparse.Namespace) -> dict:
@@ -232,25 +179,18 @@ def check_without_resolving(arguments: argparse.Namespace, manifest, environment
     return checked
 
 
-def install(arguments, settings, output, manifest, environment, cache, sync, started, early=None) -> int:
-    import contextlib
+def install(arguments, settings, output, manifest, environment, cache, sync, started) -> int:
+    from yurt.cli.progress import download_reporter
+    from yurt.index.session import open_session
 
     settings = merge_manifest_options(settings, manifest)
-    with contextlib.ExitStack() as held:
-        if early is not None and early.settings == settings:
-            # The session started before parsing (see EarlyStart) holds the lock already.
-            session, reporter = early.session, early.reporter
-        else:
-            from yurt.cli.progress import download_reporter
-            from yurt.index.session import open_session
-
-            held.enter_context(cache.shared_lock(settings.lock_timeout, on_wait=output.waiting_for_cache))
-            reporter = download_reporter(output)
-            session = open_session(settings, cache, warn=output.warning, reporter=reporter)
-            # The pages of the unconditional requirements are needed first: ask for them now,
-            # beside the imports and reads below, unless the cache is likely to answer.
-            session.warm_up(line.requirement.name for line in manifest.requirements
-                            if line.requirement is not None and line.marker is None)
+    with cache.shared_lock(settings.lock_timeout, on_wait=output.waiting_for_cache):
+        reporter = download_reporter(output)
+        session = open_session(settings, cache, warn=output.warning, reporter=reporter)
+        # The pages of the unconditional requirements are needed first: ask for them now, beside
+        # the imports and reads below, unless the cache is likely to answer.
+        session.warm_up(line.requirement.name for line in manifest.requirements
+                        if line.requirement is not None and line.marker is None)
 
         def close_bars() -> None:
             if hasattr(reporter, "close"):
