@@ -332,7 +332,7 @@ def summary(stderr: str) -> list[str]:
             and not line.startswith("Using Python")]
 
 
-def test_an_empty_venv_gets_what_the_same_request_gave_the_last_one(yurt, tmp_path, many_packages):
+def test_an_empty_venv_gets_what_the_same_request_gave_the_last_one(yurt, cache_dir, tmp_path, many_packages):
     (tmp_path / "requirements.txt").write_text("app\n" + "".join(f"many-{number}\n" for number in range(6)))
     first = fresh_install(yurt, tmp_path, many_packages)
     assert RECALLED not in first.stderr
@@ -353,6 +353,13 @@ def test_an_empty_venv_gets_what_the_same_request_gave_the_last_one(yurt, tmp_pa
     rerun = yurt("pip", "install", "--python", "env", "--index-url", many_packages.url, "-r", "requirements.txt",
                  cwd=tmp_path)
     assert mask(rerun.stderr).splitlines()[-1] == "Checked 8 packages in [TIME]"
+    # Relinking parses no requirement and needs neither the index client nor the resolver.
+    assert yurt("venv", "--clear", "env", cwd=tmp_path).returncode == 0
+    modules = imported_modules(["pip", "install", "--python", "env", "--index-url", many_packages.url, "-r",
+                                "requirements.txt"], tmp_path, cache_dir)
+    assert "yurt.install.recall" in modules
+    assert not modules & {"packaging.requirements", "yurt.index.client", "yurt.resolve.resolve", "urllib3", "ssl"}
+    assert len(dist_infos(venv)) == 8
 
 
 def test_what_an_empty_venv_got_is_not_reused_when_anything_differs(yurt, tmp_path, many_packages):

@@ -19,8 +19,8 @@ import zlib
 from yurt.cache import INSTALLS
 from yurt.install.noop import METADATA_SUFFIXES, file_stats, identity, reads_variables, write_atomically
 
-# Settings that change what is printed, not what is installed.
-DISPLAY_SETTINGS = frozenset({"sources", "verbosity", "quiet", "color"})
+# Flags and settings that change what is printed, not what is installed.
+DISPLAY_ONLY = frozenset({"sources", "verbosity", "quiet", "color"})
 
 
 def install_request(arguments, settings, environment) -> dict:
@@ -29,9 +29,10 @@ def install_request(arguments, settings, environment) -> dict:
     return {
         "identity": identity(),
         "directory": os.getcwd(),
-        "arguments": sorted((name, repr(value)) for name, value in vars(arguments).items()),
+        "arguments": sorted((name, repr(value)) for name, value in vars(arguments).items()
+                            if name not in DISPLAY_ONLY),
         "settings": sorted((name, repr(value)) for name, value in settings._asdict().items()
-                           if name not in DISPLAY_SETTINGS),
+                           if name not in DISPLAY_ONLY),
         "environment": repr(environment),
     }
 
