@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import heapq
+import itertools
 import json
 import os
 import subprocess
@@ -90,14 +91,16 @@ class Unpacker:
     def __init__(self, helpers: int | None = None) -> None:
         cores = os.cpu_count() or 1
         self.helper_count = cores if helpers is None else helpers
-        self._condition = threading.Condition()
+        self._lock = threading.Lock()
         self._idle: list[Helper] = []
         self._started: list[Helper] = []
         self._live = 0
         self._requests = 0
-        # Wheels waiting for a helper, as (-size, arrival): the largest goes first, since the
-        # largest wheel, unzipped last, is what a cold install ends waiting for.
-        self._waiting: list[tuple[int, int]] = []
+        # Threads waiting for a helper, as (place, sequence, waiter): a freed helper is handed to
+        # the first, so only that thread wakes. Places are (-size, arrival): the largest wheel goes
+        # first, since the largest, unzipped last, is what a cold install ends waiting for.
+        self._waiting: list[tuple[tuple[int, int], int, _Waiter]] = []
+        self._sequence = itertools.count()
         self._closed = False
         # Unzips in this process at once: more threads than cores only fight over the GIL.
         self._here = threading.BoundedSemaphore(cores)
@@ -105,14 +108,14 @@ class Unpacker:
     @property
     def helpers_ready(self) -> int:
         """Helper processes up and working."""
-        with self._condition:
+        with self._lock:
             return self._live
 
     def expect(self, wheels: int) -> None:
         """`wheels` are on their way: with two or more, start the helpers now, so they are up when
         the first downloads end instead of some 30 ms after."""
         if wheels >= 2:
-            with self._condition:
+            with self._lock:
                 self._start_helpers()
 
     def unpack(self, wheel: Path, final: Path, name: str) -> None:
@@ -196,7 +199,7 @@ class Unpacker:
         return True
 
     def _arrival(self) -> int:
-        with self._condition:
+        with self._lock:
             self._requests += 1
             # Helpers from the second wheel on: a one-wheel install does not pay for starting them.
             if self._requests >= 2:
@@ -206,22 +209,33 @@ class Unpacker:
     def _take(self, place: tuple[int, int]) -> Helper | None:
         """A free helper; None (unpack here) while none is up. Once one is, wait for a free one,
         letting the waiters with a smaller `place` (larger wheels, then earlier ones) go first."""
-        with self._condition:
-            heapq.heappush(self._waiting, place)
-            try:
-                while not (self._idle and self._waiting[0] == place):
-                    if self._live == 0 or self._closed:
-                        return None
-                    self._condition.wait()
+        with self._lock:
+            if self._live == 0 or self._closed:
+                return None
+            if self._idle and (not self._waiting or place <= self._waiting[0][0]):
                 return self._idle.pop()
-            finally:
-                self._waiting.remove(place)
-                heapq.heapify(self._waiting)
-                # The next largest may take another idle helper, or must learn there is none.
-                self._condition.notify_all()
+            waiter = _Waiter()
+            heapq.heappush(self._waiting, (place, next(self._sequence), waiter))
+        waiter.handed.wait()
+        return waiter.helper
+
+    def _hand_over(self, helper: Helper) -> None:
+        """Give a free helper to the first waiter, or keep it idle (called under the lock)."""
+        if self._waiting:
+            _, _, waiter = heapq.heappop(self._waiting)
+            waiter.helper = helper
+            waiter.handed.set()
+        else:
+            self._idle.append(helper)
+
+    def _release_waiters(self) -> None:
+        """Wake every waiter with no helper, to unpack in this process (called under the lock)."""
+        for _, _, waiter in self._waiting:
+            waiter.handed.set()
+        self._waiting = []
 
     def _start_helpers(self) -> None:
-        """Start the helpers, once (called under the condition's lock)."""
+        """Start the helpers, once (called under the lock)."""
         if self._started or self._closed:
             return
         for _ in range(max(0, self.helper_count)):
@@ -236,30 +250,38 @@ class Unpacker:
 
     def _welcome(self, helper: Helper) -> None:
         ready = helper.wait_until_ready()
-        with self._condition:
+        with self._lock:
             if ready and not self._closed:
                 self._live += 1
-                self._idle.append(helper)
-                self._condition.notify_all()
+                self._hand_over(helper)
                 return
         helper.close()
 
     def _give_back(self, helper: Helper) -> None:
-        with self._condition:
-            self._idle.append(helper)
-            # Every waiter checks whether it is the largest: notify() might wake a smaller one.
-            self._condition.notify_all()
+        with self._lock:
+            self._hand_over(helper)
 
     def _lose(self, helper: Helper) -> None:
         helper.close()
-        with self._condition:
+        with self._lock:
             self._live -= 1
-            self._condition.notify_all()
+            if self._live == 0:
+                self._release_waiters()
 
     def close(self) -> None:
-        with self._condition:
+        with self._lock:
             self._closed = True
             helpers, self._started, self._idle = self._started, [], []
-            self._condition.notify_all()
+            self._release_waiters()
         for helper in helpers:
             helper.close()
+
+
+class _Waiter:
+    """A thread waiting for a helper: woken with one handed to it, or with None to unpack itself."""
+
+    __slots__ = ("handed", "helper")
+
+    def __init__(self) -> None:
+        self.handed = threading.Event()
+        self.helper: Helper | None = None
