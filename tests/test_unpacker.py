@@ -164,3 +164,20 @@ def test_a_shared_wheel_with_a_corrupt_member_leaves_nothing(tmp_path):
         unpacker.close()
     assert not (tmp_path / "out").exists()
     assert not [entry for entry in os.listdir(tmp_path) if entry.startswith(".yurt-tmp-")]
+
+
+def test_a_wheel_that_arrives_while_the_helpers_start_waits_for_them(tmp_path):
+    wheel = build_wheel(Package("early", "1.0", files={"early/__init__.py": "", "early/data.txt": "d" * 20_000}),
+                        tmp_path)
+    unpacker = Unpacker(helpers=1)
+    try:
+        unpacker.expect(2)
+        assert unpacker.helpers_ready == 0
+        helper = unpacker._started[0].process
+        before = bytes_written(helper.pid)
+        unpacker.unpack(wheel, tmp_path / "out", wheel.name)
+        # Unzipped by the helper once it was up, not here.
+        assert bytes_written(helper.pid) - before >= 20_000
+        assert (tmp_path / "out" / "early" / "data.txt").read_text() == "d" * 20_000
+    finally:
+        unpacker.close()

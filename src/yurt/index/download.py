@@ -128,17 +128,16 @@ class Downloader:
     def download_all(self, dists: list[DistFile]) -> None:
         """Every wheel the cache lacks downloaded and its hash verified (not yet unpacked): after
         this, no download of these can fail, so linking may start."""
-        if len(dists) <= 1:
-            for dist in dists:
-                self._download_unless_cached(dist)
+        missing = [dist for dist in dists if self.cached(dist) is None]
+        # Two or more to unzip: start the helpers now, so they are up when the first download ends.
+        self.unpacker().expect(len(missing))
+        if len(missing) <= 1:
+            for dist in missing:
+                self._downloaded(dist)
             return
-        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(dists))) as pool:
-            for future in [pool.submit(self._download_unless_cached, dist) for dist in dists]:
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(missing))) as pool:
+            for future in [pool.submit(self._downloaded, dist) for dist in missing]:
                 future.result()
-
-    def _download_unless_cached(self, dist: DistFile) -> None:
-        if self.cached(dist) is None:
-            self._downloaded(dist)
 
     def fetch_as_ready(self, dists: list[DistFile]):
         """Every wheel unpacked, yielded as `(dist, wheel)` in the order they become ready."""
