@@ -37,7 +37,7 @@ class Settings(NamedTuple):
     index_strategy: str = "first-index"
     allow_insecure_hosts: tuple[str, ...] = ()
     # Network and cache behaviour.
-    concurrent_downloads: int = 16
+    concurrent_downloads: int = 8
     http_timeout: float = 30.0
     http_retries: int = 3
     index_ttl: float = 600.0

@@ -43,7 +43,9 @@ T = TypeVar("T")
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_RETRIES = 3
 DEFAULT_BACKOFF = 0.5
-DEFAULT_CONCURRENT_DOWNLOADS = 16
+# Python threads share one GIL: on two cores, 8 connections gave cold installs 3-5% faster than 16
+# (two runs of 10-12 interleaved installs of trio-docs), and cold compiles no slower.
+DEFAULT_CONCURRENT_DOWNLOADS = 8
 # A server that does not accept a connection within this long is unlikely to at all.
 MAX_CONNECT_TIMEOUT = 10.0
 MAX_BACKOFF = 10.0
