@@ -181,3 +181,12 @@ def test_a_wheel_that_arrives_while_the_helpers_start_waits_for_them(tmp_path):
         assert (tmp_path / "out" / "early" / "data.txt").read_text() == "d" * 20_000
     finally:
         unpacker.close()
+
+
+def test_a_closed_unpacker_stops_instead_of_unzipping_here(tmp_path):
+    wheel = build_wheel(Package("late", "1.0"), tmp_path)
+    unpacker = Unpacker(helpers=1)
+    unpacker.close()
+    with pytest.raises(YurtError, match="was stopped"):
+        unpacker.unpack(wheel, tmp_path / "out", wheel.name)
+    assert not (tmp_path / "out").exists()

@@ -35,6 +35,10 @@ SERVE = (f"import sys; sys.path.insert(0, {PACKAGE_ROOT!r}); "
          "from yurt.cache.unpack_helper import serve; serve()")
 
 
+class UnpackCancelled(YurtError):
+    """The unpacker was closed while a wheel waited for a helper."""
+
+
 class Helper:
     """One helper process and its pipes; used by one thread at a time."""
 
@@ -183,6 +187,10 @@ class Unpacker:
             return False
         job, here = claimed
         helper = self._take(place)
+        if helper is None and self._closed:
+            # The run is over (a wheel fetched ahead that the answer did not need): unzipping it
+            # here now would only race the interpreter's exit.
+            raise UnpackCancelled(f"unpacking {job['name']} was stopped: the run ended")
         answer = None
         if helper is not None:
             try:
