@@ -90,4 +90,3 @@ class Resolution:
             if dist.name == name:
                 return dist
         return None
-

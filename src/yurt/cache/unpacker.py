@@ -219,8 +219,9 @@ class Unpacker:
             return self._requests
 
     def _take(self, place: tuple[int, int]) -> Helper | None:
-        """A free helper; None (unpack here) while none is up. Once one is, wait for a free one,
-        letting the waiters with a smaller `place` (larger wheels, then earlier ones) go first."""
+        """A free helper; None (unpack here, or stop if closed) when none is up or starting.
+        Otherwise wait for a free one, letting the waiters with a smaller `place` (larger wheels,
+        then earlier ones) go first."""
         with self._lock:
             if (self._live == 0 and self._starting == 0) or self._closed:
                 return None
@@ -241,7 +242,8 @@ class Unpacker:
             self._idle.append(helper)
 
     def _release_waiters(self) -> None:
-        """Wake every waiter with no helper, to unpack in this process (called under the lock)."""
+        """Wake every waiter with no helper: to unpack in this process, or to stop if closed
+        (called under the lock)."""
         for _, _, waiter in self._waiting:
             waiter.handed.set()
         self._waiting = []

@@ -352,7 +352,7 @@ def apply_plan(settings, output, plan, ready, environment, requested: frozenset[
 
     from yurt import log
     from yurt.install.link import Linker, LinkMode
-    from yurt.install.parallel import fork_is_safe
+    from yurt.install.parallel import MOST_TASKS, fork_is_safe
     from yurt.install.wheel import Scheme, install_wheel
 
     if settings.link_mode == "symlink" and settings.no_cache:
@@ -415,7 +415,7 @@ def apply_plan(settings, output, plan, ready, environment, requested: frozenset[
     pairs = arrivals()
     results = [place(pair) for pair in itertools.islice(pairs, 1)]
     rest = list(pairs) if isinstance(ready, list) else pairs
-    if isinstance(rest, list) and len(rest) >= SHARED_LINKING_MINIMUM and linker.mode is not None \
+    if isinstance(rest, list) and SHARED_LINKING_MINIMUM <= len(rest) <= MOST_TASKS and linker.mode is not None \
             and fork_is_safe():
         from yurt.install.parallel import SharedTasks
 

@@ -232,10 +232,16 @@ class Downloader:
     def fetch(self, dist: DistFile) -> CachedWheel:
         return self._fetches.get(dist.filename, lambda: self._fetch(dist))
 
-    def _fetch(self, dist: DistFile) -> CachedWheel:
+    def fetch_cached(self, dist: DistFile) -> CachedWheel | None:
+        """The unpacked wheel if the cache has it (its pointer written), without downloading."""
         wheel = self.cached(dist)
         if wheel is not None:
             self._write_pointer(dist, wheel.sha256)
+        return wheel
+
+    def _fetch(self, dist: DistFile) -> CachedWheel:
+        wheel = self.fetch_cached(dist)
+        if wheel is not None:
             return wheel
         if self.offline and urlsplit(dist.file.url).scheme != "file":
             raise OfflineMiss(
@@ -270,7 +276,7 @@ class Downloader:
 
     def downloaded_metadata(self, dist: DistFile) -> bytes:
         """A wheel's METADATA read from the whole file, which an install downloads anyway: one
-        request where range requests take two. Unpacking is left to `fetch`."""
+        request where range requests take two. The wheel is then handed to `unpack_soon`."""
         from yurt.cache.archives import archive_path, wheel_metadata
 
         wheel = self.cached(dist)

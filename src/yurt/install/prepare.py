@@ -57,10 +57,16 @@ def prepare_as_ready(dists: Sequence[ResolvedDist], session):
     if any(needs_build(dist) for dist in dists):
         raise ValueError("prepare_as_ready takes index wheels only")
     downloader = session.downloader
-    if all(downloader.cached(dist.dist) is not None for dist in dists):
+    in_cache = []
+    for dist in dists:
+        wheel = downloader.fetch_cached(dist.dist)
+        if wheel is None:
+            break
+        in_cache.append((dist, wheel))
+    else:
         # A warm install: every tree is in the cache, and threads would only add their start-up.
         # A list says so to the caller, which can then link from two processes.
-        return [(dist, downloader.fetch(dist.dist)) for dist in dists]
+        return in_cache
     downloader.download_all([dist.dist for dist in dists])
     by_file = {dist.dist.filename: dist for dist in dists}
     return ((by_file[dist_file.filename], wheel)
