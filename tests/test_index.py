@@ -248,6 +248,40 @@ def test_download_unpacks_once_and_verifies_the_hash(populated, cache_dir):
     assert populated.request_count == 0
 
 
+def test_once_the_plan_is_made_wheels_it_leaves_out_are_not_fetched(populated, cache_dir):
+    session = session_for(cache_dir, populated)
+    files = {d.filename: d for d in session.client.project_files("beta")}
+    needed, left_out = files["beta-2.0-py3-none-any.whl"], files["beta-3.0-py3-none-any.whl"]
+    populated.reset_log()
+    session.downloader.keep_only(frozenset({needed.filename}))
+    session.downloader.fetch_ahead(left_out)
+    session.downloader.fetch_ahead(needed)
+    try:
+        wheel = session.downloader.fetch(needed)
+    finally:
+        session.close()
+    assert wheel.sha256 == needed.file.hashes["sha256"]
+    # Only the planned wheel was asked for; nothing of the other reached the cache.
+    assert [request.path for request in populated.requests] == ["/files/beta-2.0-py3-none-any.whl"]
+    assert not (Cache(cache_dir).bucket("archives-v1") / left_out.file.hashes["sha256"]).exists()
+
+
+def test_wheels_already_fetched_are_yielded_first(populated, cache_dir):
+    session = session_for(cache_dir, populated, concurrent_downloads=1)
+    files = {d.filename: d for d in session.client.project_files("beta")}
+    later, ready = files["beta-3.0-py3-none-any.whl"], files["beta-2.0-py3-none-any.whl"]
+    session.downloader.fetch(ready)
+    # One worker, and the wheel not yet fetched listed first: it is slow to come (a delayed
+    # server), yet the one already fetched does not wait behind it.
+    populated.delay(0.5)
+    try:
+        order = [dist.filename for dist, _ in session.downloader.fetch_as_ready([later, ready])]
+    finally:
+        populated.clear_faults()
+        session.close()
+    assert order == [ready.filename, later.filename]
+
+
 def test_truncated_download_is_retried(populated, cache_dir):
     session = session_for(cache_dir, populated)
     dist = next(d for d in session.client.project_files("beta") if d.filename == "beta-2.0-py3-none-any.whl")

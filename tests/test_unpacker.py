@@ -190,3 +190,31 @@ def test_a_closed_unpacker_stops_instead_of_unzipping_here(tmp_path):
     with pytest.raises(YurtError, match="was stopped"):
         unpacker.unpack(wheel, tmp_path / "out", wheel.name)
     assert not (tmp_path / "out").exists()
+
+
+def test_wheels_the_plan_left_out_are_not_unzipped(tmp_path, unpacker):
+    kept = build_wheel(Package("kept", "1.0"), tmp_path)
+    dropped = build_wheel(Package("dropped", "1.0"), tmp_path)
+    unpacker.keep_only(frozenset({kept.name}))
+    with pytest.raises(YurtError, match="does not need it"):
+        unpacker.unpack(dropped, tmp_path / "dropped", dropped.name)
+    unpacker.unpack(kept, tmp_path / "kept", kept.name)
+    assert not (tmp_path / "dropped").exists()
+    assert (tmp_path / "kept" / "kept" / "__init__.py").is_file()
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="reads the helper's memory map")
+def test_helpers_inflate_with_what_this_process_would(tmp_path, unpacker):
+    from yurt.cache.archives import deflate
+
+    wheels = [build_wheel(Package(f"mapped{number}", "1.0"), tmp_path) for number in range(2)]
+    for number, wheel in enumerate(wheels):
+        unpacker.unpack(wheel, tmp_path / f"out{number}", wheel.name)
+    wait_for_helpers(unpacker)
+    helper = unpacker._idle[0].process
+    maps = Path(f"/proc/{helper.pid}/maps").read_text()
+    # The helper runs with -I -S, so its path is passed on: it loads ISA-L's inflate when this
+    # process has it, from the same file.
+    if deflate.__name__ == "zlib":
+        pytest.skip("ISA-L is not installed here")
+    assert deflate.__file__ in maps

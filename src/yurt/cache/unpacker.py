@@ -31,7 +31,9 @@ PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 SPLIT_SIZE = 2 * 1024 * 1024
 # The place in the helper queue of a split wheel's shares: before every whole wheel.
 SHARES_FIRST = sys.maxsize
-SERVE = (f"import sys; sys.path.insert(0, {PACKAGE_ROOT!r}); "
+# The helper finds yurt where this process found it, and its optional imports (ISA-L's inflate, see
+# archives.py) along this process's own path: -S below leaves site-packages out of its default one.
+SERVE = (f"import sys; sys.path[:0] = {[PACKAGE_ROOT] + [entry for entry in sys.path if entry]!r}; "
          "from yurt.cache.unpack_helper import serve; serve()")
 
 
@@ -110,6 +112,8 @@ class Unpacker:
         self._waiting: list[tuple[tuple[int, int], int, _Waiter]] = []
         self._sequence = itertools.count()
         self._closed = False
+        # Display names of the wheels still worth unzipping, once the plan is known (keep_only).
+        self._kept: frozenset[str] | None = None
         # Unzips in this process at once: more threads than cores only fight over the GIL.
         self._here = threading.BoundedSemaphore(cores)
 
@@ -125,6 +129,12 @@ class Unpacker:
         if wheels >= 2:
             with self._lock:
                 self._start_helpers()
+
+    def keep_only(self, names: frozenset[str]) -> None:
+        """From now on, unzip only wheels with these display names: any other is stopped
+        (UnpackCancelled) before it takes a helper."""
+        with self._lock:
+            self._kept = names
 
     def unpack(self, wheel: Path, final: Path, name: str) -> None:
         """Unzip `wheel` into `final` (atomically, see archives.unpack_into); a large wheel is split
@@ -186,11 +196,16 @@ class Unpacker:
         if claimed is None:
             return False
         job, here = claimed
+        self._check_wanted(job["name"])
         helper = self._take(place)
         if helper is None and self._closed:
             # The run is over (a wheel fetched ahead that the answer did not need): unzipping it
             # here now would only race the interpreter's exit.
             raise UnpackCancelled(f"unpacking {job['name']} was stopped: the run ended")
+        if helper is not None and not self._wanted(job["name"]):
+            # Withdrawn while it waited: the helper goes to the next waiter.
+            self._give_back(helper)
+            self._check_wanted(job["name"])
         answer = None
         if helper is not None:
             try:
@@ -209,6 +224,14 @@ class Unpacker:
         if "error" in answer:
             raise YurtError(answer["error"])
         return True
+
+    def _wanted(self, name: str) -> bool:
+        kept = self._kept
+        return kept is None or name in kept
+
+    def _check_wanted(self, name: str) -> None:
+        if not self._wanted(name):
+            raise UnpackCancelled(f"unpacking {name} was stopped: the install does not need it")
 
     def _arrival(self) -> int:
         with self._lock:

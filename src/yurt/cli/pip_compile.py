@@ -24,8 +24,10 @@ def run(arguments: argparse.Namespace, settings: Settings, output: Output) -> in
     with cache.shared_lock(settings.lock_timeout, on_wait=output.waiting_for_cache):
         session = open_session(settings, cache, warn=output.warning)
         # The first pages are asked for while the interpreter is found and the target computed.
-        session.warm_up(line.requirement.name for line in manifest.requirements
-                        if line.requirement is not None and line.marker is None)
+        names = list(dict.fromkeys(line.requirement.name for line in manifest.requirements
+                                   if line.requirement is not None and line.marker is None))
+        if session.pages_needed(names):
+            session.warm_up(names)
         try:
             interpreter = find_interpreter(settings.python, cache)
             target = cross_target(interpreter, arguments.python_version, arguments.python_platform)

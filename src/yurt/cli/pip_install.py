@@ -189,8 +189,15 @@ def install(arguments, settings, output, manifest, environment, cache, sync, sta
         session = open_session(settings, cache, warn=output.warning, reporter=reporter)
         # The pages of the unconditional requirements are needed first: ask for them now, beside
         # the imports and reads below, unless the cache is likely to answer.
-        session.warm_up(line.requirement.name for line in manifest.requirements
-                        if line.requirement is not None and line.marker is None)
+        names = list(dict.fromkeys(line.requirement.name for line in manifest.requirements
+                                   if line.requirement is not None and line.marker is None))
+        if session.pages_needed(names):
+            if not arguments.dry_run:
+                # Most likely a cold run: the unpack helpers start now, while this process imports
+                # on one core and the other is idle, not when the first wheels arrive and both
+                # cores are busy.
+                session.downloader.unpacker().expect(2)
+            session.warm_up(names)
 
         def close_bars() -> None:
             if hasattr(reporter, "close"):

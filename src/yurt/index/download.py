@@ -94,6 +94,9 @@ class Downloader:
         self._order = itertools.count()
         self._workers: list[threading.Thread] = []
         self._closed = False
+        # Once the plan is known (see keep_only): the filenames it installs. Wheels fetched ahead
+        # for versions the resolver gave up are then neither downloaded further nor unzipped.
+        self._needed: frozenset[str] | None = None
         # By filename: each wheel fetched (downloaded and unpacked) and downloaded once per run;
         # a download is (temporary file, sha256) until `fetch` unpacks it.
         self._fetches: OncePerKey[CachedWheel] = OncePerKey()
@@ -140,11 +143,19 @@ class Downloader:
                 future.result()
 
     def fetch_as_ready(self, dists: list[DistFile]):
-        """Every wheel unpacked, yielded as `(dist, wheel)` in the order they become ready."""
+        """Every wheel unpacked, yielded as `(dist, wheel)` in the order they become ready.
+
+        A wheel whose fetch has already started (downloaded ahead and waiting to be unzipped) is
+        waited for directly, not through a worker: with a pool of blocking fetches, a wheel
+        unzipped early could sit behind slower ones until a worker reached it, and be linked last.
+        """
         from concurrent.futures import as_completed
 
         with ThreadPoolExecutor(max_workers=min(self.concurrency, max(1, len(dists)))) as pool:
-            fetches = {pool.submit(self.fetch, dist): dist for dist in dists}
+            fetches = {}
+            for dist in dists:
+                future = self._fetches.started(dist.filename) or pool.submit(self.fetch, dist)
+                fetches[future] = dist
             for future in as_completed(fetches):
                 yield fetches[future], future.result()
 
@@ -181,7 +192,7 @@ class Downloader:
             _, _, dist = self._queue.get()
             if dist is None or self._closed:
                 return
-            if dist.filename in self._fetches:
+            if dist.filename in self._fetches or not self._is_needed(dist.filename):
                 continue
             try:
                 self._downloaded(dist)
@@ -204,6 +215,21 @@ class Downloader:
         except Exception as error:  # noqa: BLE001 - kept in the fetch's future for whoever needs the file
             log.debug("fetching %s ahead failed: %s", dist.filename, error)
 
+    def keep_only(self, filenames: frozenset[str]) -> None:
+        """The plan is made: stop fetching what it does not install. A download fetched ahead for
+        a version the resolver later gave up (say docutils 0.22, when sphinx wants older) ends at
+        its next chunk, and its unzip, still queued behind the wheels the install waits for,
+        is withdrawn instead of costing a helper at the end of the run."""
+        with self._lock:
+            self._needed = filenames
+            unpacker = self._unpacker
+        if unpacker is not None:
+            unpacker.keep_only(filenames)
+
+    def _is_needed(self, filename: str) -> bool:
+        needed = self._needed
+        return needed is None or filename in needed
+
     def unpacker(self):
         """This run's Unpacker, made on first use."""
         with self._lock:
@@ -211,6 +237,8 @@ class Downloader:
                 from yurt.cache.unpacker import Unpacker
 
                 self._unpacker = Unpacker()
+                if self._needed is not None:
+                    self._unpacker.keep_only(self._needed)
             return self._unpacker
 
     def close(self) -> None:
@@ -337,7 +365,7 @@ class Downloader:
             received = 0
             with open(target, "wb") as stream:
                 for chunk in response.iter_chunks(CHUNK_SIZE):
-                    if self._closed:
+                    if self._closed or not self._is_needed(dist.filename):
                         raise DownloadCancelled(f"the download of {dist.filename} was stopped")
                     stream.write(chunk)
                     sha256.update(chunk)

@@ -38,6 +38,11 @@ class OncePerKey(Generic[T]):
         with self._lock:
             return key in self._futures
 
+    def started(self, key: Hashable) -> Future | None:
+        """The future of the work for `key` if some caller has started it, else None."""
+        with self._lock:
+            return self._futures.get(key)
+
     def answers(self) -> list[T]:
         """The answers computed so far (errors left out)."""
         with self._lock:

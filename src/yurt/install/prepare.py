@@ -57,6 +57,8 @@ def prepare_as_ready(dists: Sequence[ResolvedDist], session):
     if any(needs_build(dist) for dist in dists):
         raise ValueError("prepare_as_ready takes index wheels only")
     downloader = session.downloader
+    # Nothing is built after this: what the resolver fetched ahead and the plan left out can stop.
+    downloader.keep_only(frozenset(dist.dist.filename for dist in dists))
     in_cache = []
     for dist in dists:
         wheel = downloader.fetch_cached(dist.dist)
