@@ -13,7 +13,7 @@ import pytest
 from support.cli import yurt_environment
 from yurt.cache import CACHEDIR_TAG, Cache
 from yurt.cache.lock import LockTimeout
-from yurt.cache.maintenance import format_size
+from yurt.cli.output import format_size
 
 # Archive ids are wheel digests; short distinct ones keep the expectations readable.
 REQUESTS_NEW = "a" * 64

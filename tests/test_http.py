@@ -615,6 +615,23 @@ def test_ssl_cert_file_is_honoured(tls_server, monkeypatch):
     assert client().fetch(url).body == b"hello over TLS\n"
 
 
+def test_authorities_loaded_ahead_serve_one_client_with_the_same_paths(tls_server, monkeypatch):
+    from yurt.index import trust
+
+    url, certificate = tls_server
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate))
+    trust.load_ahead()
+    monkeypatch.delenv("SSL_CERT_FILE")
+    # Other authorities now: the context loaded ahead (which trusts the test server) is not used.
+    with pytest.raises(NetworkError, match="certificate verify failed"):
+        client(retries=0).fetch(url)
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate))
+    assert client().fetch(url).body == b"hello over TLS\n"
+    # Taken once: it was that one, and the next client loads its own.
+    assert not [paths for paths in trust._ahead if paths[0] == str(certificate)]
+    assert client().fetch(url).body == b"hello over TLS\n"
+
+
 @pytest.mark.parametrize("entry", ["127.0.0.1", "{port}", "https://127.0.0.1:{port}"])
 def test_allow_insecure_host_skips_verification_for_that_host(tls_server, entry):
     url, _ = tls_server

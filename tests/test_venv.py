@@ -220,6 +220,23 @@ def test_python_version_request_and_probe_cache(yurt, tmp_path):
     assert "probing interpreter" not in second.stderr
 
 
+def test_a_base_interpreter_probed_without_site_reports_the_same_facts(tmp_path):
+    """run_probe passes -S for an interpreter outside a venv: site must change none of the facts."""
+    from yurt.python.interpreter import PROBE_SCRIPT, run_probe
+
+    bases = [Path(sys.base_prefix) / "bin" / f"python{sys.version_info[0]}.{sys.version_info[1]}"]
+    bases += sorted(PYENV_VERSIONS.glob("3.*/bin/python3"))[:6]
+    checked = 0
+    for base in bases:
+        if not base.is_file() or (base.parent / "pyvenv.cfg").exists() or (base.parent.parent / "pyvenv.cfg").exists():
+            continue
+        with_site = json.loads(subprocess.run([str(base), "-I", str(PROBE_SCRIPT)], capture_output=True,
+                                              check=True).stdout)
+        assert run_probe(base) == with_site, base
+        checked += 1
+    assert checked
+
+
 def test_python_spellings(yurt, tmp_path):
     minor = f"{sys.version_info[0]}.{sys.version_info[1]}"
     for index, spelling in enumerate((minor, f"python{minor}", f"cpython{minor}", sys.executable)):

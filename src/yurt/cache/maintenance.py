@@ -182,19 +182,6 @@ def size(cache: Cache) -> int:
     return total
 
 
-def format_size(byte_count: int) -> str:
-    """`512B`, `12.3KiB`, `56.7MiB`: binary units, one decimal, as `cache size -H` prints."""
-    if byte_count < 1024:
-        return f"{byte_count}B"
-    value = float(byte_count)
-    for unit in ("KiB", "MiB", "GiB", "TiB"):
-        value /= 1024
-        # Choose the unit after rounding, so 1023.96 KiB reads 1.0MiB rather than 1024.0KiB.
-        if round(value, 1) < 1024 or unit == "TiB":
-            return f"{value:.1f}{unit}"
-    raise AssertionError("unreachable")
-
-
 # Pointers and archives
 
 

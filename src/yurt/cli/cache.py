@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from yurt.cache import Cache
-from yurt.cli.output import Output
+from yurt.cli.output import Output, format_size
 from yurt.errors import YurtError
 from yurt.settings import Settings
 
@@ -52,7 +52,7 @@ def report_clean(cache: Cache, packages: list[str], output: Output) -> int:
         if report.entries == 0:
             output.status("No cache entries found")
         else:
-            output.status(f"Removed {count(report.files, 'file')} ({maintenance.format_size(report.bytes)})")
+            output.status(f"Removed {count(report.files, 'file')} ({format_size(report.bytes)})")
         return 0
     for package in packages:
         report = maintenance.clean(cache, [package])
@@ -60,7 +60,7 @@ def report_clean(cache: Cache, packages: list[str], output: Output) -> int:
             output.status(f"No cache entries found for {package}")
         else:
             output.status(
-                f"Removed {count(report.files, 'file')} for {package} ({maintenance.format_size(report.bytes)})"
+                f"Removed {count(report.files, 'file')} for {package} ({format_size(report.bytes)})"
             )
     return 0
 
@@ -79,7 +79,7 @@ def prune(cache: Cache, timeout: float, output: Output) -> int:
     else:
         output.status(
             f"Removed {count(report.entries, 'unused entry', 'unused entries')}"
-            f" ({maintenance.format_size(report.bytes)})"
+            f" ({format_size(report.bytes)})"
         )
     return 0
 
@@ -89,7 +89,7 @@ def size(cache: Cache, human: bool, output: Output) -> int:
 
     # No lock: a read-only walk that tolerates entries vanishing, so it never waits on a clean.
     total = maintenance.size(cache)
-    output.data(maintenance.format_size(total) if human else str(total))
+    output.data(format_size(total) if human else str(total))
     return 0
 
 

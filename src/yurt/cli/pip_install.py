@@ -192,12 +192,12 @@ def install(arguments, settings, output, manifest, environment, cache, sync, sta
         names = list(dict.fromkeys(line.requirement.name for line in manifest.requirements
                                    if line.requirement is not None and line.marker is None))
         if session.pages_needed(names):
+            session.warm_up(names)
             if not arguments.dry_run:
                 # Most likely a cold run: the unpack helpers start now, while this process imports
                 # on one core and the other is idle, not when the first wheels arrive and both
                 # cores are busy.
                 session.downloader.unpacker().expect(2)
-            session.warm_up(names)
 
         def close_bars() -> None:
             if hasattr(reporter, "close"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from yurt.cli.output import Output
+from yurt.cli.output import Output, format_size
 
 # As uv does: files this small finish before a bar or a line would help.
 ANNOUNCE_BYTES = 1024 * 1024
@@ -18,8 +18,6 @@ class DownloadLines:
 
     def download_started(self, name: str, size: int | None) -> None:
         if size is not None and size > ANNOUNCE_BYTES:
-            from yurt.cache.maintenance import format_size
-
             self.output.status(f"Downloading {name} ({format_size(size)})")
 
     def download_progress(self, name: str, received: int) -> None:

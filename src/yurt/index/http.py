@@ -37,6 +37,7 @@ from yurt.errors import ConfigurationError, YurtError
 from yurt.index.addresses import share_lookups
 from yurt.index.credentials import CredentialStore, Credentials, Origin, origin_of, split_credentials
 from yurt.index.proxies import bypasses_proxy, environment_proxies
+from yurt.index.trust import verified_context
 
 T = TypeVar("T")
 
@@ -557,7 +558,7 @@ class HttpClient:
     def _verified(self) -> ssl.SSLContext:
         # Called under self._lock. The system store, or SSL_CERT_FILE / SSL_CERT_DIR when set.
         if self._verified_context is None:
-            self._verified_context = system_trust_context()
+            self._verified_context = verified_context()
         return self._verified_context
 
     def _proxy_for(self, origin: Origin) -> str | None:
@@ -729,24 +730,6 @@ def _proxy_urls(variables: Mapping[str, str]) -> dict[str, str]:
             # `proxy:3128` without a scheme is common in the wild and means plain HTTP to the proxy.
             proxies[scheme] = proxy if "://" in proxy else f"http://{proxy}"
     return proxies
-
-
-def system_trust_context() -> ssl.SSLContext:
-    """A verifying TLS context over the system's certificate authorities.
-
-    The same authorities `ssl.create_default_context()` loads (OpenSSL's default file and folder,
-    or SSL_CERT_FILE and SSL_CERT_DIR), named explicitly: that way they are read with the GIL
-    released, and the reading overlaps with whatever else yurt does meanwhile (see
-    IndexSession.warm_up).
-    """
-    paths = ssl.get_default_verify_paths()
-    cafile = os.environ.get(paths.openssl_cafile_env) or paths.openssl_cafile
-    capath = os.environ.get(paths.openssl_capath_env) or paths.openssl_capath
-    cafile = cafile if cafile and os.path.isfile(cafile) else None
-    capath = capath if capath and os.path.isdir(capath) else None
-    if cafile is None and capath is None:
-        return ssl.create_default_context()
-    return ssl.create_default_context(cafile=cafile, capath=capath)
 
 
 def _unverified_context() -> ssl.SSLContext:

@@ -84,9 +84,14 @@ class IndexSession:
         (IndexClient answers each page once per run)."""
         from concurrent.futures import ThreadPoolExecutor
 
-        # The HTTP client (urllib3, ssl) is imported here, before the threads start: imported by
-        # the first of them instead, it shared the GIL with the caller's own imports, and the
-        # first request left some 35 ms later (cold trio-docs: at 160 ms instead of 125 ms).
+        from yurt.index.trust import load_ahead
+
+        # The certificate authorities load in a thread, off the GIL, while the HTTP client
+        # (urllib3, ssl) is imported here, before the page threads start: imported by the first
+        # of them instead, it shared the GIL with the caller's own imports, and the first request
+        # left some 35 ms later (cold trio-docs: at 160 ms instead of 125 ms).
+        if any(url.lower().startswith("https:") for url in self.client.sources.indexes):
+            load_ahead()
         self.http.build()
 
         def fetch(name: str) -> None:
