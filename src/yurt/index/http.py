@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import http
-import os
 import random
 import re
 import ssl

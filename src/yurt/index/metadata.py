@@ -8,7 +8,6 @@ from pathlib import Path
 
 from yurt import log
 from yurt.cache import METADATA, Cache
-from yurt.errors import YurtError
 from yurt.fs import atomic_write
 from yurt.index.client import DistFile, OfflineMiss, file_project_name
 from yurt.index.download import Downloader, HashMismatch, expected_digest
