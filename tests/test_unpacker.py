@@ -218,3 +218,34 @@ def test_helpers_inflate_with_what_this_process_would(tmp_path, unpacker):
     if deflate.__name__ == "zlib":
         pytest.skip("ISA-L is not installed here")
     assert deflate.__file__ in maps
+
+
+@pytest.mark.parametrize("codec", ["zlib", "isal"])
+def test_either_inflater_unzips_the_same_and_catches_corruption(tmp_path, monkeypatch, codec):
+    import zlib
+
+    from yurt.cache import archives
+
+    if codec == "isal":
+        isal_zlib = pytest.importorskip("isal.isal_zlib")
+        monkeypatch.setattr(archives, "deflate", isal_zlib)
+        monkeypatch.setattr(archives, "INFLATE_ERRORS", (zlib.error, isal_zlib.error))
+    else:
+        monkeypatch.setattr(archives, "deflate", zlib)
+        monkeypatch.setattr(archives, "INFLATE_ERRORS", (zlib.error,))
+    # Members above this are inflated piece by piece: cover that path with a small limit.
+    monkeypatch.setattr(archives, "WHOLE_MEMBER_LIMIT", 64 * 1024)
+    files = {"pkg/__init__.py": "x = 1\n", "pkg/big.txt": "line of text\n" * 40_000, "pkg/empty.txt": ""}
+    wheel = build_wheel(Package("pkg", "1.0", files=files), tmp_path)
+    (tmp_path / "out").mkdir()
+    archives.extract_wheel(wheel, tmp_path / "out", wheel.name)
+    with zipfile.ZipFile(wheel) as archive:
+        expected = {name: archive.read(name) for name in archive.namelist() if not name.endswith("/")}
+    assert tree(tmp_path / "out") == expected
+    data = bytearray(wheel.read_bytes())
+    position = data.find(b"pkg/big.txt") + 400
+    data[position:position + 32] = bytes(range(32))
+    wheel.write_bytes(bytes(data))
+    (tmp_path / "again").mkdir()
+    with pytest.raises(YurtError, match="does not inflate|corrupt"):
+        archives.extract_wheel(wheel, tmp_path / "again", wheel.name)
