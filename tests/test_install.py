@@ -353,12 +353,14 @@ def test_an_empty_venv_gets_what_the_same_request_gave_the_last_one(yurt, cache_
     rerun = yurt("pip", "install", "--python", "env", "--index-url", many_packages.url, "-r", "requirements.txt",
                  cwd=tmp_path)
     assert mask(rerun.stderr).splitlines()[-1] == "Checked 8 packages in [TIME]"
-    # Relinking parses no requirement and needs neither the index client nor the resolver.
+    # Relinking parses no requirement and needs neither the index client nor the resolver, nor
+    # even dataclasses or packaging's versions.
     assert yurt("venv", "--clear", "env", cwd=tmp_path).returncode == 0
     modules = imported_modules(["pip", "install", "--python", "env", "--index-url", many_packages.url, "-r",
                                 "requirements.txt"], tmp_path, cache_dir)
     assert "yurt.install.recall" in modules
-    assert not modules & {"packaging.requirements", "yurt.index.client", "yurt.resolve.resolve", "urllib3", "ssl"}
+    assert not modules & {"packaging.requirements", "yurt.index.client", "yurt.resolve.resolve", "urllib3", "ssl",
+                          "dataclasses", "packaging.version"}
     assert len(dist_infos(venv)) == 8
 
 

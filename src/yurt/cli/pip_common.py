@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from yurt.cli.output import Output, format_duration
 from yurt.errors import YurtError
 from yurt.settings import Settings
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 
 def read_manifest(arguments: argparse.Namespace, requirement_files: list[str], packages: list[str] = (),
@@ -53,6 +56,8 @@ def merge_manifest_options(settings: Settings, manifest) -> Settings:
 def parse_exclude_newer(text: str | None) -> datetime | None:
     if not text:
         return None
+    from datetime import datetime, timezone
+
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:

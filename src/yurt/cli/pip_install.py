@@ -126,24 +126,19 @@ def install_recalled(arguments, settings, output, environment, cache) -> bool:
             return False
         from pathlib import Path
 
-        from packaging.version import Version
-
         from yurt import log
         from yurt.cache import CachedWheel
-        from yurt.dists import ResolvedDist
         from yurt.install import noop
-        from yurt.install.plan import Plan
 
         log.debug("install: the same request gave an empty environment these %d wheels", len(entry["dists"]))
         output.status(f"Resolved {plural(entry['resolved'])} in "
                       f"{format_duration(time.perf_counter() - recall_started)}")
         ready = [
-            (ResolvedDist(name=dist["name"], version=Version(dist["version"]), dist=None, is_wheel=True,
-                          extras=frozenset(), parents=(), origins=()),
+            (recall.RecalledDist(dist["name"], dist["version"]),
              CachedWheel(dist["filename"], Path(dist["archive"]), dist["sha256"], dist["size"]))
             for dist in entry["dists"]
         ]
-        plan = Plan(tuple(dist for dist, _ in ready), (), ())
+        plan = recall.RecalledPlan(tuple(dist for dist, _ in ready))
         noop.forget(environment.root)
         apply_plan(settings, output, plan, ready, environment,
                    frozenset(dist["name"] for dist in entry["dists"] if dist["requested"]))

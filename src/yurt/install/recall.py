@@ -15,9 +15,26 @@ import marshal
 import os
 import time
 import zlib
+from typing import NamedTuple
 
 from yurt.cache import INSTALLS
 from yurt.install.noop import METADATA_SUFFIXES, file_stats, identity, reads_variables, write_atomically
+
+class RecalledDist(NamedTuple):
+    """A dist of a recalled install: what linking and the change report read of a ResolvedDist
+    (yurt.dists), without that module's imports (dataclasses, packaging's versions)."""
+
+    name: str
+    version: str
+    source: None = None
+
+
+class RecalledPlan(NamedTuple):
+    """The plan of a recalled install (see yurt.install.plan.Plan): link everything, remove nothing."""
+
+    install: tuple[RecalledDist, ...]
+    remove: tuple = ()
+
 
 # Flags and settings that change what is printed, not what is installed.
 DISPLAY_ONLY = frozenset({"sources", "verbosity", "quiet", "color"})

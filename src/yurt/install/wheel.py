@@ -10,8 +10,8 @@ import json
 import keyword
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from yurt import log
 from yurt.errors import YurtError
@@ -48,8 +48,10 @@ class InstallError(YurtError):
     """Placing a wheel's files failed; whatever had been placed was removed again."""
 
 
-@dataclass(frozen=True, slots=True)
-class Scheme:
+# The records here are NamedTuples, not dataclasses: an install into an empty venv from a full
+# cache (yurt/install/recall.py) imports nothing else that needs `dataclasses`, whose import
+# (with inspect, ast, dis and tokenize) cost it about 5 ms. See docs/performance.md.
+class Scheme(NamedTuple):
     """Where each part of a wheel goes in one environment, and the interpreter its scripts run with."""
 
     prefix: Path
@@ -82,8 +84,7 @@ class Scheme:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class InstalledWheel:
+class InstalledWheel(NamedTuple):
     """A wheel installed into an environment: the dist it holds and the files it placed."""
 
     name: str
