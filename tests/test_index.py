@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -422,3 +423,33 @@ def test_two_processes_fill_one_cache_at_once(populated, cache_dir):
     pointers = list((cache_dir / "wheels-v1").rglob("*.json"))
     assert len(pointers) == 4
     assert {json.loads(pointer.read_text())["archive"] for pointer in pointers} == set(archives)
+
+
+def test_the_crawl_follows_the_extras_a_requirement_asks_for(index, cache_dir):
+    """`top` needs `mid[fancy]`, whose `fancy` extra needs `deep`: deep's page is fetched ahead
+    from mid's metadata, before the solver decides anything."""
+    from packaging.requirements import Requirement
+
+    from yurt.python.interpreter import probe
+    from yurt.resolve.options import ResolveOptions
+    from yurt.resolve.provider import IndexProvider
+    from yurt.resolve.target import interpreter_target
+    from yurt.resolve.version_set import VersionSet
+
+    index.add_package(Package("top", "1.0", dependencies=("mid[fancy]",)))
+    index.add_package(Package("mid", "1.0", dependencies=("deep; extra == 'fancy'",)))
+    index.add_package(Package("deep", "1.0"))
+    session = session_for(cache_dir, index)
+    target = interpreter_target(probe(Path(sys.executable), None))
+    provider = IndexProvider(session, target, ResolveOptions())
+    try:
+        provider.note_requirement("top", Requirement("top"), direct=True)
+        provider.prefetch_page("top").result()
+        provider.expect("top", VersionSet.full(provider.universe("top")))
+        deadline = time.monotonic() + 10
+        while not index.requests_for("/simple/deep/") and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        provider.close()
+        session.close()
+    assert index.requests_for("/simple/deep/")
