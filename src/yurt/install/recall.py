@@ -20,6 +20,7 @@ from typing import NamedTuple
 from yurt.cache import INSTALLS
 from yurt.install.noop import METADATA_SUFFIXES, file_stats, identity, reads_variables, write_atomically
 
+
 class RecalledDist(NamedTuple):
     """A dist of a recalled install: what linking and the change report read of a ResolvedDist
     (yurt.dists), without that module's imports (dataclasses, packaging's versions)."""
