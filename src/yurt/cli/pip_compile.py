@@ -18,10 +18,18 @@ def run(arguments: argparse.Namespace, settings: Settings, output: Output) -> in
     from yurt.python.discovery import find_interpreter
     from yurt.resolve.target import cross_target
 
-    manifest = read_manifest(arguments, arguments.src_files)
-    settings = merge_manifest_options(settings, manifest)
     cache = Cache(settings.cache_dir)
     with cache.shared_lock(settings.lock_timeout, on_wait=output.waiting_for_cache):
+        # The interpreter is found in a thread: probing one (a cache without its record) mostly
+        # waits for a child process, about 35 ms, while this thread reads the input and imports
+        # the HTTP client. (Requirement files do not choose the interpreter or the cache.)
+        from concurrent.futures import ThreadPoolExecutor
+
+        lookup = ThreadPoolExecutor(max_workers=1, thread_name_prefix="yurt-interpreter")
+        found = lookup.submit(find_interpreter, settings.python, cache)
+        lookup.shutdown(wait=False)
+        manifest = read_manifest(arguments, arguments.src_files)
+        settings = merge_manifest_options(settings, manifest)
         session = open_session(settings, cache, warn=output.warning)
         # The first pages are asked for while the interpreter is found and the target computed.
         names = list(dict.fromkeys(line.requirement.name for line in manifest.requirements
@@ -29,7 +37,7 @@ def run(arguments: argparse.Namespace, settings: Settings, output: Output) -> in
         if session.pages_needed(names):
             session.warm_up(names)
         try:
-            interpreter = find_interpreter(settings.python, cache)
+            interpreter = found.result()
             target = cross_target(interpreter, arguments.python_version, arguments.python_platform)
             preferences = previous_pins(arguments.output_file)
             options = resolve_options(arguments, manifest, preferences)
