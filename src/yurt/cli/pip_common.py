@@ -34,6 +34,12 @@ def read_manifest(arguments: argparse.Namespace, requirement_files: list[str], p
     )
 
 
+def unconditional_names(manifest) -> list[str]:
+    """The names the input requires on every target, in order, each once: their pages come first."""
+    return list(dict.fromkeys(line.requirement.name for line in manifest.requirements
+                              if line.requirement is not None and line.marker is None))
+
+
 def merge_manifest_options(settings: Settings, manifest) -> Settings:
     """Index options written in requirements files apply unless a flag or variable set them."""
     changes = {}

@@ -8,7 +8,9 @@ import shlex
 import sys
 
 from yurt.cli.output import Output
-from yurt.cli.pip_common import make_builder, merge_manifest_options, read_manifest, resolve_options, timed_resolve
+from yurt.cli.pip_common import (
+    make_builder, merge_manifest_options, read_manifest, resolve_options, timed_resolve, unconditional_names,
+)
 from yurt.settings import Settings
 
 
@@ -32,8 +34,7 @@ def run(arguments: argparse.Namespace, settings: Settings, output: Output) -> in
         settings = merge_manifest_options(settings, manifest)
         session = open_session(settings, cache, warn=output.warning)
         # The first pages are asked for while the interpreter is found and the target computed.
-        names = list(dict.fromkeys(line.requirement.name for line in manifest.requirements
-                                   if line.requirement is not None and line.marker is None))
+        names = unconditional_names(manifest)
         if session.pages_needed(names):
             session.warm_up(names)
         try:

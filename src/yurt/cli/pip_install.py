@@ -7,7 +7,9 @@ import os
 import time
 
 from yurt.cli.output import Output, format_duration
-from yurt.cli.pip_common import make_builder, merge_manifest_options, read_manifest, resolve_options, timed_resolve
+from yurt.cli.pip_common import (
+    make_builder, merge_manifest_options, read_manifest, resolve_options, timed_resolve, unconditional_names,
+)
 from yurt.settings import Settings
 
 
@@ -184,8 +186,7 @@ def install(arguments, settings, output, manifest, environment, cache, sync, sta
         session = open_session(settings, cache, warn=output.warning, reporter=reporter)
         # The pages of the unconditional requirements are needed first: ask for them now, beside
         # the imports and reads below, unless the cache is likely to answer.
-        names = list(dict.fromkeys(line.requirement.name for line in manifest.requirements
-                                   if line.requirement is not None and line.marker is None))
+        names = unconditional_names(manifest)
         if session.pages_needed(names):
             session.warm_up(names)
             if not arguments.dry_run:
