@@ -237,6 +237,18 @@ def test_a_base_interpreter_probed_without_site_reports_the_same_facts(tmp_path)
     assert checked
 
 
+def test_the_probe_asks_for_site_when_a_sitecustomize_would_run(tmp_path):
+    """Under -S a sitecustomize module does not run, and it may change the facts (Homebrew's
+    does): the probe reports one, and run_probe then probes again with site."""
+    from yurt.python import probe_script
+
+    (tmp_path / "sitecustomize.py").write_text("")
+    code = (f"import sys; sys.path[:0] = [{str(tmp_path)!r}, {str(Path(probe_script.__file__).parent)!r}]; "
+            "import probe_script; print(probe_script.site_customized())")
+    found = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "True"
+
+
 def test_python_spellings(yurt, tmp_path):
     minor = f"{sys.version_info[0]}.{sys.version_info[1]}"
     for index, spelling in enumerate((minor, f"python{minor}", f"cpython{minor}", sys.executable)):

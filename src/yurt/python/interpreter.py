@@ -159,14 +159,22 @@ def run_probe(executable: Path) -> dict:
         from yurt.python import probe_script
 
         return probe_script.collect()
-    import subprocess
-
     log.debug("probing interpreter %s", executable)
     # -S leaves out site-packages and its .pth files, which can cost more than the probe itself
     # (24 ms on this machine's base interpreter, whose .pth files import certifi). Not for a venv:
-    # on Python 3.8-3.10, site is what reads pyvenv.cfg and sets the venv's prefix.
+    # on Python 3.8-3.10, site is what reads pyvenv.cfg and sets the venv's prefix. And not when
+    # the interpreter has a sitecustomize module, which may change the facts: the probe says so,
+    # and runs again with site.
     in_venv = any((folder / "pyvenv.cfg").is_file() for folder in (executable.parent, executable.parent.parent))
-    flags = ["-I"] if in_venv else ["-I", "-S"]
+    data = _run_probe_script(executable, ["-I"] if in_venv else ["-I", "-S"])
+    if data.pop("site_customized", False):
+        data = _run_probe_script(executable, ["-I"])
+    return data
+
+
+def _run_probe_script(executable: Path, flags: list[str]) -> dict:
+    import subprocess
+
     try:
         completed = subprocess.run(
             [str(executable), *flags, str(PROBE_SCRIPT)],

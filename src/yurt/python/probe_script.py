@@ -102,6 +102,22 @@ def musl_version():
     return "musl %s.%s" % (match.group(1).decode(), match.group(2).decode()) if match else None
 
 
+def site_customized():
+    """Whether `site` would run a sitecustomize module here, which may change the facts below
+    (Homebrew's does, for example). Under -S it did not run: the caller probes again without -S.
+    With -I, a usercustomize module never runs, with or without -S."""
+    import importlib.util
+    import site
+
+    if importlib.util.find_spec("sitecustomize") is not None:
+        return True
+    for directory in site.getsitepackages():
+        for name in ("sitecustomize.py", "sitecustomize.pyc", "sitecustomize"):
+            if os.path.exists(os.path.join(directory, name)):
+                return True
+    return False
+
+
 def collect():
     config_vars = sysconfig.get_config_vars()
     stdlib = sysconfig.get_paths()["stdlib"]
@@ -134,4 +150,7 @@ def collect():
 
 
 if __name__ == "__main__":
-    json.dump(collect(), sys.stdout)
+    facts = collect()
+    if sys.flags.no_site:
+        facts["site_customized"] = site_customized()
+    json.dump(facts, sys.stdout)
