@@ -18,7 +18,7 @@ import zlib
 from typing import NamedTuple
 
 from yurt.cache import INSTALLS
-from yurt.install.noop import METADATA_SUFFIXES, file_stats, identity, reads_variables, write_atomically
+from yurt.install.noop import METADATA_SUFFIXES, file_stats, identity, reads_variables
 
 
 class RecalledDist(NamedTuple):
@@ -116,9 +116,13 @@ def remember(cache_root, request: dict, source_files, memo_path, dists: list[dic
         "resolved": resolved,
         "dists": dists,
     }
-    path = entry_path(cache_root, request)
+    # Through yurt.fs (imported here: relinking never writes), so that a write cut short leaves
+    # a temporary name `cache prune` removes. A failure only loses the speed-up.
+    from pathlib import Path
+
+    from yurt.fs import atomic_write
+
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        atomic_write(Path(entry_path(cache_root, request)), marshal.dumps(entry))
     except OSError:
         return
-    write_atomically(path, marshal.dumps(entry))
