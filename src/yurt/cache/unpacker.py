@@ -205,7 +205,8 @@ class Unpacker:
         if helper is not None and not self._wanted(job["name"]):
             # Withdrawn while it waited: the helper goes to the next waiter.
             self._give_back(helper)
-            self._check_wanted(job["name"])
+            helper = None
+        self._check_wanted(job["name"])
         answer = None
         if helper is not None:
             try:

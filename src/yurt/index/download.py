@@ -163,7 +163,8 @@ class Downloader:
         """Start fetching a wheel the run will most likely install, while the resolver goes on.
 
         The resolver calls this for each version it decides or expects to; `fetch` then finds the
-        download done or under way. A wheel the final answer does not use just stays in the cache.
+        download done or under way. A wheel the final answer does not use stays in the cache if it
+        was unzipped before the plan was made, and is dropped otherwise (see keep_only).
         Larger files go first: the largest one, started last, would otherwise end the prepare step
         long after the rest. A worker downloads, then hands the unzipping to the unpacker's own
         queue (see unpack_soon) and goes on with the next download.
